@@ -1,0 +1,1 @@
+"""Offline JSON-LD: the shipped contexts and RDF Dataset Canonicalization."""

@@ -1,0 +1,99 @@
+"""One error family for the whole project.
+
+Domain errors carry a stable ``code`` (the VC / Data Integrity / Bitstring Status List
+error names where a standard names one) and a human ``detail``. They never carry HTTP
+status codes: the HTTP layer maps error classes to status codes in one table.
+"""
+
+from __future__ import annotations
+
+# Problem-detail type URIs named by the standards (VC 2.0 §7.1, Data Integrity §4, BSL §3.6).
+VC_ERRORS = "https://www.w3.org/TR/vc-data-model#"
+DI_ERRORS = "https://w3id.org/security#"
+STATUS_ERRORS = "https://www.w3.org/ns/credentials/status-list#"
+
+
+class SkillcredError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    code: str = "SKILLCRED_ERROR"
+    type_uri: str = "https://skillcred.dev/problems/error"
+    title: str = "Error"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class InvalidInputError(SkillcredError):
+    """The caller's input cannot be used (malformed JSON, wrong shape, bad value)."""
+
+    code = "MALFORMED_VALUE_ERROR"
+    type_uri = VC_ERRORS + "MALFORMED_VALUE_ERROR"
+    title = "Malformed value"
+
+
+class ParsingError(InvalidInputError):
+    """The input is not a JSON document of the expected kind."""
+
+    code = "PARSING_ERROR"
+    type_uri = VC_ERRORS + "PARSING_ERROR"
+    title = "Parsing error"
+
+
+class DataModelError(InvalidInputError):
+    """A credential or presentation breaks a rule of the VC data model."""
+
+    code = "MALFORMED_VALUE_ERROR"
+    type_uri = VC_ERRORS + "MALFORMED_VALUE_ERROR"
+    title = "Data model violation"
+
+
+class KeyFormatError(InvalidInputError):
+    """A key is not an Ed25519 Multikey (or key file) of the expected form."""
+
+    code = "INVALID_KEY"
+    type_uri = "https://skillcred.dev/problems/invalid-key"
+    title = "Invalid key"
+
+
+class JsonLdError(InvalidInputError):
+    """JSON-LD processing failed (invalid context, bad term definition, ...)."""
+
+    code = "JSONLD_ERROR"
+    type_uri = "https://skillcred.dev/problems/jsonld"
+    title = "JSON-LD processing error"
+
+
+class DocumentLoaderError(JsonLdError):
+    """A document (usually a remote @context) is not one the loader serves."""
+
+    code = "UNKNOWN_CONTEXT"
+    type_uri = "https://skillcred.dev/problems/unknown-context"
+    title = "Unknown context"
+
+
+class SafeModeError(JsonLdError):
+    """JSON-LD processing would silently drop or rewrite data (a term, a type, a value)."""
+
+    code = "JSONLD_SAFE_MODE_ERROR"
+    type_uri = "https://skillcred.dev/problems/jsonld-safe-mode"
+    title = "JSON-LD would drop data"
+
+
+class ProofGenerationError(SkillcredError):
+    """A proof could not be created from the given document and options."""
+
+    code = "PROOF_GENERATION_ERROR"
+    type_uri = DI_ERRORS + "PROOF_GENERATION_ERROR"
+    title = "Proof generation error"
+
+
+class DidResolutionError(SkillcredError):
+    """A DID or DID URL could not be resolved or dereferenced."""
+
+    code = "DID_RESOLUTION_ERROR"
+    type_uri = "https://skillcred.dev/problems/did-resolution"
+    title = "DID resolution error"
