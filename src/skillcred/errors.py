@@ -17,7 +17,7 @@ class SkillcredError(Exception):
     """Root of every error this project raises on purpose."""
 
     code: str = "SKILLCRED_ERROR"
-    type_uri: str = "https://skillcred.dev/problems/error"
+    type_uri: str = "urn:skillcred:problem:error"
     title: str = "Error"
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
@@ -55,7 +55,7 @@ class KeyFormatError(InvalidInputError):
     """A key is not an Ed25519 Multikey (or key file) of the expected form."""
 
     code = "INVALID_KEY"
-    type_uri = "https://skillcred.dev/problems/invalid-key"
+    type_uri = "urn:skillcred:problem:invalid-key"
     title = "Invalid key"
 
 
@@ -63,7 +63,7 @@ class JsonLdError(InvalidInputError):
     """JSON-LD processing failed (invalid context, bad term definition, ...)."""
 
     code = "JSONLD_ERROR"
-    type_uri = "https://skillcred.dev/problems/jsonld"
+    type_uri = "urn:skillcred:problem:jsonld"
     title = "JSON-LD processing error"
 
 
@@ -71,7 +71,7 @@ class DocumentLoaderError(JsonLdError):
     """A document (usually a remote @context) is not one the loader serves."""
 
     code = "UNKNOWN_CONTEXT"
-    type_uri = "https://skillcred.dev/problems/unknown-context"
+    type_uri = "urn:skillcred:problem:unknown-context"
     title = "Unknown context"
 
 
@@ -79,7 +79,7 @@ class SafeModeError(JsonLdError):
     """JSON-LD processing would silently drop or rewrite data (a term, a type, a value)."""
 
     code = "JSONLD_SAFE_MODE_ERROR"
-    type_uri = "https://skillcred.dev/problems/jsonld-safe-mode"
+    type_uri = "urn:skillcred:problem:jsonld-safe-mode"
     title = "JSON-LD would drop data"
 
 
@@ -95,5 +95,42 @@ class DidResolutionError(SkillcredError):
     """A DID or DID URL could not be resolved or dereferenced."""
 
     code = "DID_RESOLUTION_ERROR"
-    type_uri = "https://skillcred.dev/problems/did-resolution"
+    type_uri = "urn:skillcred:problem:did-resolution"
     title = "DID resolution error"
+
+
+def problem_type(code: str) -> str:
+    """The problem-details ``type`` URI for an error code.
+
+    Codes named by a W3C specification get that specification's URI; skillcred's own
+    codes get a ``urn:skillcred:problem:`` URN.
+    """
+    if code in _VC_CODES:
+        return VC_ERRORS + code
+    if code in _DI_CODES:
+        return DI_ERRORS + code
+    if code in _STATUS_CODES:
+        return STATUS_ERRORS + code
+    return "urn:skillcred:problem:" + code.lower().replace("_", "-")
+
+
+_VC_CODES = frozenset(
+    {"PARSING_ERROR", "CRYPTOGRAPHIC_SECURITY_ERROR", "MALFORMED_VALUE_ERROR", "RANGE_ERROR"}
+)
+_DI_CODES = frozenset(
+    {
+        "PROOF_GENERATION_ERROR",
+        "PROOF_VERIFICATION_ERROR",
+        "PROOF_TRANSFORMATION_ERROR",
+        "MALFORMED_PROOF_ERROR",
+        "MISMATCHED_PROOF_PURPOSE_ERROR",
+        "INVALID_DOMAIN_ERROR",
+        "INVALID_CHALLENGE_ERROR",
+        "INVALID_VERIFICATION_METHOD",
+        "INVALID_PROOF_CONFIGURATION",
+        "INVALID_PROOF_DATETIME",
+    }
+)
+_STATUS_CODES = frozenset(
+    {"STATUS_RETRIEVAL_ERROR", "STATUS_VERIFICATION_ERROR", "STATUS_LIST_LENGTH_ERROR"}
+)

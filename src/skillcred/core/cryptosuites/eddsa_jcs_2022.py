@@ -1,0 +1,75 @@
+"""eddsa-jcs-2022 (Data Integrity EdDSA Cryptosuites v1.0 §3.3): RFC 8785 JCS, SHA-256, Ed25519."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+from skillcred.core.cryptosuites.base import ProofConfigurationMismatch
+from skillcred.core.jsonld.loader import DocumentLoader
+from skillcred.errors import InvalidInputError
+
+
+def jcs(value: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes."""
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise InvalidInputError(f"the document cannot be canonicalized with JCS: {exc}") from exc
+
+
+class EddsaJcs2022:
+    proof_type = "DataIntegrityProof"
+    name = "eddsa-jcs-2022"
+    can_sign = True
+
+    def proof_configuration(
+        self, unsecured: Mapping[str, Any], options: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        # §3.3.5 step 4: the proof configuration (and so the proof) carries the
+        # document's @context.
+        config = {k: v for k, v in options.items() if k != "@context"}
+        if "@context" in unsecured:
+            config["@context"] = unsecured["@context"]
+        return config
+
+    def unsecured_for_verification(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], dict[str, Any]]:
+        # §3.3.2 steps 4-5: the secured document's @context must start with the proof's
+        # @context, in order; the document is then hashed with the proof's @context.
+        config = dict(proof_options)
+        if "@context" not in proof_options:
+            return unsecured, config
+        proof_context = _as_list(proof_options["@context"])
+        document_context = _as_list(unsecured.get("@context"))
+        if document_context[: len(proof_context)] != proof_context:
+            raise ProofConfigurationMismatch(
+                "the document's @context does not start with the proof's @context"
+            )
+        document = dict(unsecured)
+        document["@context"] = proof_options["@context"]
+        return document, config
+
+    def hash_data(
+        self,
+        unsecured: Mapping[str, Any],
+        proof_config: Mapping[str, Any],
+        *,
+        loader: DocumentLoader,
+    ) -> bytes:
+        config_hash = hashlib.sha256(jcs(proof_config)).digest()
+        document_hash = hashlib.sha256(jcs(unsecured)).digest()
+        return config_hash + document_hash
+
+    def published_proof(self, proof_config: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(proof_config)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]

@@ -1,0 +1,237 @@
+"""The data-model rules of VC 2.0 (and VC 1.1) that a verifier and an issuer enforce.
+
+Only what the JSON shows is checked here; proofs, status and schemas are checked
+elsewhere. Each violation is a DataModelError naming the property and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from skillcred.core.datetimes import DateTimeFormatError, parse_date_time
+from skillcred.core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2
+from skillcred.errors import DataModelError
+
+Version = Literal["2.0", "1.1"]
+
+# RFC 3986 scheme followed by ':' — what VC calls a URL (absolute IRI).
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and _ABSOLUTE_IRI.fullmatch(value) is not None
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def types_of(document: Mapping[str, Any]) -> list[str]:
+    return [t for t in as_list(document.get("type")) if isinstance(t, str)]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidityPeriod:
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+def version_of(document: Mapping[str, Any]) -> Version:
+    """VC 2.0 or 1.1, by the first @context (VC 2.0 §4.3, VC 1.1 §4.1)."""
+    contexts = document.get("@context")
+    if contexts is None:
+        raise DataModelError("@context is missing")
+    first = as_list(contexts)[0] if as_list(contexts) else None
+    if first == CREDENTIALS_V2:
+        return "2.0"
+    if first == CREDENTIALS_V1:
+        return "1.1"
+    raise DataModelError(
+        f"the first @context must be {CREDENTIALS_V2!r} (or {CREDENTIALS_V1!r} for VC 1.1), "
+        f"not {first!r}"
+    )
+
+
+def _check_contexts(document: Mapping[str, Any]) -> Version:
+    version = version_of(document)
+    for index, entry in enumerate(as_list(document["@context"])):
+        if isinstance(entry, str):
+            if not is_url(entry):
+                raise DataModelError(f"@context[{index}] {entry!r} is not a URL")
+        elif not isinstance(entry, Mapping):
+            raise DataModelError(f"@context[{index}] must be a URL or an object")
+    return version
+
+
+def _check_type(document: Mapping[str, Any], required: str, where: str) -> None:
+    value = document.get("type")
+    if value is None:
+        raise DataModelError(f"{where}type is missing")
+    values = as_list(value)
+    if not values or not all(isinstance(t, str) and t for t in values):
+        raise DataModelError(f"{where}type must be a string or an array of strings")
+    if required not in values:
+        raise DataModelError(f"{where}type must include {required!r}")
+
+
+def _check_id(node: Mapping[str, Any], where: str) -> None:
+    if "id" in node and not is_url(node["id"]):
+        raise DataModelError(f"{where}id {node['id']!r} is not a URL")
+
+
+def _check_typed_objects(document: Mapping[str, Any], name: str, *, need_id: bool) -> None:
+    if name not in document:
+        return
+    entries = as_list(document[name])
+    if not entries:
+        raise DataModelError(f"{name} must not be empty")
+    for index, entry in enumerate(entries):
+        where = f"{name}[{index}]" if isinstance(document[name], list) else name
+        if not isinstance(entry, Mapping):
+            raise DataModelError(f"{where} must be an object")
+        if "type" not in entry:
+            raise DataModelError(f"{where}.type is missing")
+        if not all(isinstance(t, str) and t for t in as_list(entry["type"])) or not as_list(
+            entry["type"]
+        ):
+            raise DataModelError(f"{where}.type must be a string or an array of strings")
+        if need_id and "id" not in entry:
+            raise DataModelError(f"{where}.id is missing")
+        _check_id(entry, where + ".")
+
+
+def _check_language_value(document: Mapping[str, Any], name: str) -> None:
+    if name not in document:
+        return
+    for index, entry in enumerate(as_list(document[name])):
+        if isinstance(entry, str):
+            continue
+        if isinstance(entry, Mapping) and isinstance(entry.get("@value"), str):
+            continue
+        where = f"{name}[{index}]" if isinstance(document[name], list) else name
+        raise DataModelError(f"{where} must be a string or a language value object")
+
+
+def _date(document: Mapping[str, Any], name: str, *, require_zone: bool) -> datetime | None:
+    if name not in document:
+        return None
+    try:
+        return parse_date_time(document[name], require_zone=require_zone)
+    except DateTimeFormatError as exc:
+        raise DataModelError(f"{name}: {exc}") from exc
+
+
+def check_credential(credential: Any, *, where: str = "") -> tuple[Version, ValidityPeriod]:
+    """Check a credential's data model; return its version and validity period."""
+    if not isinstance(credential, Mapping):
+        raise DataModelError(f"{where or 'the credential'} must be a JSON object")
+    prefix = where + "." if where else ""
+    try:
+        version = _check_contexts(credential)
+    except DataModelError as exc:
+        raise DataModelError(prefix + exc.detail) from exc
+    _check_type(credential, "VerifiableCredential", prefix)
+    _check_id(credential, prefix)
+
+    issuer = credential.get("issuer")
+    if issuer is None:
+        raise DataModelError(f"{prefix}issuer is missing")
+    if isinstance(issuer, Mapping):
+        if not is_url(issuer.get("id")):
+            raise DataModelError(f"{prefix}issuer.id must be a URL")
+    elif not is_url(issuer):
+        raise DataModelError(f"{prefix}issuer must be a URL or an object with an id")
+
+    subjects = credential.get("credentialSubject")
+    if subjects is None:
+        raise DataModelError(f"{prefix}credentialSubject is missing")
+    subject_list = as_list(subjects)
+    if not subject_list:
+        raise DataModelError(f"{prefix}credentialSubject must not be empty")
+    for index, subject in enumerate(subject_list):
+        at = f"{prefix}credentialSubject" + (f"[{index}]" if isinstance(subjects, list) else "")
+        if not isinstance(subject, Mapping):
+            raise DataModelError(f"{at} must be an object")
+        if not subject:
+            raise DataModelError(f"{at} must hold at least one claim")
+        _check_id(subject, at + ".")
+
+    for name in ("name", "description"):
+        _check_language_value(credential, name)
+    for name, need_id in (
+        ("credentialStatus", False),
+        ("credentialSchema", True),
+        ("evidence", False),
+        ("termsOfUse", False),
+        ("refreshService", False),
+        ("renderMethod", False),
+    ):
+        try:
+            _check_typed_objects(credential, name, need_id=need_id)
+        except DataModelError as exc:
+            raise DataModelError(prefix + exc.detail) from exc
+
+    try:
+        if version == "2.0":
+            for legacy in ("issuanceDate", "expirationDate"):
+                if legacy in credential:
+                    raise DataModelError(
+                        f"{legacy} is a VC 1.1 property; VC 2.0 uses "
+                        f"{'validFrom' if legacy == 'issuanceDate' else 'validUntil'}"
+                    )
+            period = ValidityPeriod(
+                _date(credential, "validFrom", require_zone=True),
+                _date(credential, "validUntil", require_zone=True),
+            )
+        else:
+            if "issuanceDate" not in credential:
+                raise DataModelError("issuanceDate is missing (required by VC 1.1)")
+            period = ValidityPeriod(
+                _date(credential, "issuanceDate", require_zone=False),
+                _date(credential, "expirationDate", require_zone=False),
+            )
+    except DataModelError as exc:
+        raise DataModelError(prefix + exc.detail) from exc
+    return version, period
+
+
+def issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        value = issuer.get("id")
+        return value if isinstance(value, str) else None
+    return issuer if isinstance(issuer, str) else None
+
+
+def check_presentation(presentation: Any) -> Version:
+    """Check a presentation's own data model (not the credentials inside it)."""
+    if not isinstance(presentation, Mapping):
+        raise DataModelError("the presentation must be a JSON object")
+    version = _check_contexts(presentation)
+    _check_type(presentation, "VerifiablePresentation", "")
+    _check_id(presentation, "")
+    holder = presentation.get("holder")
+    if holder is not None:
+        if isinstance(holder, Mapping):
+            if not is_url(holder.get("id")):
+                raise DataModelError("holder.id must be a URL")
+        elif not is_url(holder):
+            raise DataModelError("holder must be a URL or an object with an id")
+    for index, credential in enumerate(as_list(presentation.get("verifiableCredential"))):
+        if not isinstance(credential, Mapping):
+            raise DataModelError(f"verifiableCredential[{index}] must be an object")
+    return version
+
+
+def holder_id(presentation: Mapping[str, Any]) -> str | None:
+    holder = presentation.get("holder")
+    if isinstance(holder, Mapping):
+        value = holder.get("id")
+        return value if isinstance(value, str) else None
+    return holder if isinstance(holder, str) else None

@@ -1,0 +1,57 @@
+"""did:key for Ed25519 Multikeys (did:key method v0.7, Multikey verification methods)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from skillcred.core.keys import Ed25519PublicMultikey
+from skillcred.errors import DidResolutionError, KeyFormatError
+
+DID_KEY_PREFIX = "did:key:"
+
+
+def did_key_for(public: Ed25519PublicMultikey) -> str:
+    return DID_KEY_PREFIX + public.multibase
+
+
+def did_key_verification_method(public: Ed25519PublicMultikey) -> str:
+    return f"{DID_KEY_PREFIX}{public.multibase}#{public.multibase}"
+
+
+@lru_cache(maxsize=4096)
+def _resolve(did: str) -> tuple[tuple[str, Any], ...]:
+    identifier = did[len(DID_KEY_PREFIX) :]
+    if not identifier.startswith("z6Mk"):
+        raise DidResolutionError(f"{did!r}: only Ed25519 did:key identifiers (z6Mk…) are supported")
+    try:
+        public = Ed25519PublicMultikey.from_multibase(identifier)
+    except KeyFormatError as exc:
+        raise DidResolutionError(f"{did!r} is not a valid did:key: {exc.detail}") from exc
+    vm_id = f"{did}#{identifier}"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": vm_id,
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": public.multibase,
+            }
+        ],
+        "authentication": [vm_id],
+        "assertionMethod": [vm_id],
+        "capabilityDelegation": [vm_id],
+        "capabilityInvocation": [vm_id],
+    }
+    return tuple(document.items())
+
+
+def resolve_did_key(did: str) -> dict[str, Any]:
+    """The DID document of an Ed25519 did:key (a fresh copy; callers may not share it)."""
+    if not did.startswith(DID_KEY_PREFIX) or "#" in did or "?" in did:
+        raise DidResolutionError(f"{did!r} is not a did:key DID")
+    import copy
+
+    return copy.deepcopy(dict(_resolve(did)))

@@ -1,0 +1,36 @@
+"""Shared fixtures: the W3C test vectors, key files, and a clock."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The W3C vectors and 1EdTech schemas live beside the checkout (../shared/vectors).
+VECTORS = REPO_ROOT.parent / "shared" / "vectors"
+
+
+def vector_path(*parts: str) -> Path:
+    path = VECTORS.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(
+            f"the test vector {path} is missing: the W3C vectors are expected in "
+            f"{VECTORS} (../shared/vectors beside the checkout)"
+        )
+    return path
+
+
+def load_vector(*parts: str) -> Any:
+    return json.loads(vector_path(*parts).read_text(encoding="utf-8"))
+
+
+def read_vector(*parts: str) -> str:
+    return vector_path(*parts).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def vector_key_file() -> Path:
+    return vector_path("eddsa", "keyPair.json")
