@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skillcred.core.dids.key import resolve_did_key
+from skillcred.core.dids.key import did_document_json, resolve_did_key
 from skillcred.core.dids.resolver import (
     VerificationMethodError,
     dereference_verification_method,
@@ -76,7 +76,7 @@ def test_secret_key_with_public_header_is_refused() -> None:
 
 def test_did_key_document_has_a_multikey_for_every_relationship() -> None:
     did = f"did:key:{VECTOR_PUBLIC}"
-    document = resolve_did_key(did)
+    document = did_document_json(resolve_did_key(did))
     vm_id = f"{did}#{VECTOR_PUBLIC}"
     assert document["id"] == did
     assert document["verificationMethod"] == [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from skillcred.core.keys import Ed25519PublicMultikey
@@ -20,7 +22,7 @@ def did_key_verification_method(public: Ed25519PublicMultikey) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _resolve(did: str) -> tuple[tuple[str, Any], ...]:
+def _resolve(did: str) -> Mapping[str, Any]:
     identifier = did[len(DID_KEY_PREFIX) :]
     if not identifier.startswith("z6Mk"):
         raise DidResolutionError(f"{did!r}: only Ed25519 did:key identifiers (z6Mk…) are supported")
@@ -45,13 +47,33 @@ def _resolve(did: str) -> tuple[tuple[str, Any], ...]:
         "capabilityDelegation": [vm_id],
         "capabilityInvocation": [vm_id],
     }
-    return tuple(document.items())
+    frozen: Mapping[str, Any] = _freeze(document)
+    return frozen
 
 
-def resolve_did_key(did: str) -> dict[str, Any]:
-    """The DID document of an Ed25519 did:key (a fresh copy; callers may not share it)."""
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def resolve_did_key(did: str) -> Mapping[str, Any]:
+    """The DID document of an Ed25519 did:key (read-only and cached: resolving is pure)."""
     if not did.startswith(DID_KEY_PREFIX) or "#" in did or "?" in did:
         raise DidResolutionError(f"{did!r} is not a did:key DID")
-    import copy
+    return _resolve(did)
 
-    return copy.deepcopy(dict(_resolve(did)))
+
+def did_document_json(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-JSON copy of a (possibly read-only) DID document."""
+    return _thaw(document)  # type: ignore[no-any-return]
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value

@@ -8,6 +8,7 @@ controller authorises it for a verification relationship (e.g. ``assertionMethod
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, Protocol
 
 from skillcred.core.dids.key import DID_KEY_PREFIX, resolve_did_key
@@ -101,7 +102,7 @@ def _public_key_of(method: Mapping[str, Any], url: str) -> Ed25519PublicMultikey
     kind = method.get("type")
     try:
         if kind in ("Multikey", "Ed25519VerificationKey2020") and "publicKeyMultibase" in method:
-            return Ed25519PublicMultikey.from_multibase(method["publicKeyMultibase"])
+            return _public_multikey(method["publicKeyMultibase"])
         if kind in ("JsonWebKey", "JsonWebKey2020") and isinstance(
             method.get("publicKeyJwk"), Mapping
         ):
@@ -121,10 +122,15 @@ def _public_key_of(method: Mapping[str, Any], url: str) -> Ed25519PublicMultikey
     )
 
 
-def _as_list(value: Any) -> list[Any]:
+@lru_cache(maxsize=4096)
+def _public_multikey(value: str) -> Ed25519PublicMultikey:
+    return Ed25519PublicMultikey.from_multibase(value)
+
+
+def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
     if value is None:
         return []
-    return value if isinstance(value, list) else [value]
+    return value if isinstance(value, (list, tuple)) else [value]
 
 
 __all__ = [
