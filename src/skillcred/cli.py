@@ -129,6 +129,105 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.verified else EXIT_NOT_VERIFIED
 
 
+def _settings() -> Any:
+    from skillcred.settings import ConfigurationError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        _fail(exc.detail)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from skillcred.services.bootstrap import prepare
+    from skillcred.storage.db import open_database
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        _fail("--tls-cert and --tls-key go together")
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    database = open_database(settings.effective_database_url)
+    try:
+        prepare(settings, database)
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    finally:
+        database.dispose()
+    uvicorn.run(
+        "skillcred.api.app:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        log_level=settings.log_level.lower(),
+        access_log=args.access_log,
+        server_header=False,
+    )
+    return EXIT_OK
+
+
+def _provider_command(args: argparse.Namespace) -> int:
+    from skillcred.services.keystore import KeyStore
+    from skillcred.services.providers import ProviderService
+    from skillcred.storage.db import open_database
+    from skillcred.storage.migrate import upgrade
+
+    settings = _settings()
+    database = open_database(settings.effective_database_url)
+    try:
+        upgrade(database.write_engine)
+        with database.writing() as session:
+            service = ProviderService(
+                session, keystore=KeyStore(settings.master_keys()), base_url=settings.base_url
+            )
+            if args.providers_command == "create":
+                registered = service.create(
+                    slug=args.slug, name=args.name, did_method=args.did_method
+                )
+                _print_json({**service.summary(registered.provider), "apiKey": registered.api_key})
+            elif args.providers_command == "list":
+                _print_json([service.summary(p) for p in service.providers.all()])
+            elif args.providers_command == "rotate-key":
+                provider = service.by_slug(args.slug)
+                service.rotate_key(provider)
+                _print_json(service.summary(provider))
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    finally:
+        database.dispose()
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from skillcred.storage.db import open_database
+    from skillcred.storage.migrate import upgrade
+
+    settings = _settings()
+    database = open_database(settings.effective_database_url)
+    try:
+        upgrade(database.write_engine)
+    finally:
+        database.dispose()
+    print(f"skillcred: {settings.effective_database_url.split('@')[-1]} is at the newest schema")
+    return EXIT_OK
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print the OpenAPI document the app serves, as YAML (openapi.yaml is this output)."""
+    import yaml
+
+    from skillcred.api.app import openapi_for_docs
+
+    sys.stdout.write(yaml.safe_dump(openapi_for_docs(), sort_keys=False, allow_unicode=True))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="skillcred", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -168,6 +267,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("file", help="the JSON document, or - for stdin")
     verify.set_defaults(handler=cmd_verify)
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document (YAML)")
+    openapi.set_defaults(handler=cmd_openapi)
+
+    providers = commands.add_parser("providers", help="register and manage training providers")
+    provider_commands = providers.add_subparsers(
+        dest="providers_command", required=True, parser_class=_Parser
+    )
+    create = provider_commands.add_parser(
+        "create", help="register a provider; prints its API key once"
+    )
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--did-method", choices=("key", "web"), default="key")
+    provider_commands.add_parser("list", help="list providers")
+    rotate = provider_commands.add_parser("rotate-key", help="give a provider a new signing key")
+    rotate.add_argument("--slug", required=True)
+    providers.set_defaults(handler=_provider_command)
     return parser
 
 

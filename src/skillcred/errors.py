@@ -134,3 +134,55 @@ _DI_CODES = frozenset(
 _STATUS_CODES = frozenset(
     {"STATUS_RETRIEVAL_ERROR", "STATUS_VERIFICATION_ERROR", "STATUS_LIST_LENGTH_ERROR"}
 )
+
+
+class RequestError(InvalidInputError):
+    """The request itself is wrong: an unknown option, a bad header, a wrong field."""
+
+    code = "INVALID_REQUEST"
+    type_uri = "urn:skillcred:problem:invalid-request"
+    title = "Invalid request"
+
+
+class IssuerMismatchError(RequestError):
+    """The credential names an issuer other than the caller."""
+
+    code = "ISSUER_MISMATCH"
+    type_uri = "urn:skillcred:problem:issuer-mismatch"
+    title = "Issuer mismatch"
+
+
+class AuthenticationError(SkillcredError):
+    """No credentials, or credentials that are not valid."""
+
+    code = "UNAUTHENTICATED"
+    type_uri = "urn:skillcred:problem:unauthenticated"
+    title = "Authentication required"
+
+
+class PermissionDeniedError(SkillcredError):
+    code = "FORBIDDEN"
+    type_uri = "urn:skillcred:problem:forbidden"
+    title = "Not allowed"
+
+
+class NotFoundError(SkillcredError):
+    code = "NOT_FOUND"
+    type_uri = "urn:skillcred:problem:not-found"
+    title = "Not found"
+
+
+class ConflictError(SkillcredError):
+    """The request conflicts with the current state (a duplicate, a request in flight)."""
+
+    code = "CONFLICT"
+    type_uri = "urn:skillcred:problem:conflict"
+    title = "Conflict"
+
+
+class IdempotencyKeyReusedError(SkillcredError):
+    """An Idempotency-Key was sent again with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    type_uri = "urn:skillcred:problem:idempotency-key-reused"
+    title = "Idempotency key reused"

@@ -106,15 +106,25 @@ def _check_typed_objects(document: Mapping[str, Any], name: str, *, need_id: boo
         _check_id(entry, where + ".")
 
 
+_VALUE_OBJECT_KEYS = frozenset({"@value", "@language", "@direction"})
+
+
 def _check_language_value(document: Mapping[str, Any], name: str) -> None:
+    """``name``/``description``: strings or language value objects (VC 2.0 §11.1)."""
     if name not in document:
         return
     for index, entry in enumerate(as_list(document[name])):
+        where = f"{name}[{index}]" if isinstance(document[name], list) else name
         if isinstance(entry, str):
             continue
         if isinstance(entry, Mapping) and isinstance(entry.get("@value"), str):
+            extra = sorted(set(entry) - _VALUE_OBJECT_KEYS)
+            if extra:
+                raise DataModelError(
+                    f"{where} is a value object with {extra[0]!r}; only @value, @language "
+                    "and @direction are allowed"
+                )
             continue
-        where = f"{name}[{index}]" if isinstance(document[name], list) else name
         raise DataModelError(f"{where} must be a string or a language value object")
 
 
@@ -189,6 +199,14 @@ def check_credential(credential: Any, *, where: str = "") -> tuple[Version, Vali
                 _date(credential, "validFrom", require_zone=True),
                 _date(credential, "validUntil", require_zone=True),
             )
+            if (
+                period.valid_from is not None
+                and period.valid_until is not None
+                and period.valid_until < period.valid_from
+            ):
+                raise DataModelError(
+                    "validUntil is before validFrom: the credential is never valid"
+                )
         else:
             if "issuanceDate" not in credential:
                 raise DataModelError("issuanceDate is missing (required by VC 1.1)")

@@ -1,0 +1,77 @@
+"""VC-API issuing endpoints for providers (API key as bearer token)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from starlette.responses import Response
+
+from skillcred.api.deps import (
+    Context,
+    CurrentProvider,
+    CurrentProviderReadOnly,
+    ReadSession,
+    WriteSession,
+)
+from skillcred.api.json import wrapped
+from skillcred.api.schemas import CredentialResponse, IssueRequest, IssueResponse, Problem
+from skillcred.errors import NotFoundError, RequestError
+from skillcred.services.issuance import IssuanceService, IssueOptions, request_fingerprint
+
+router = APIRouter(tags=["issuing"])
+PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    response_model=IssueResponse,
+    responses={400: PROBLEM, 401: PROBLEM, 409: PROBLEM, 413: PROBLEM, 422: PROBLEM},
+    summary="Issue a credential (VC-API)",
+    description=(
+        "Signs the credential as the provider the API key belongs to. `issuer` is set when "
+        "absent (a different one is refused), `id` (a `urn:uuid:`) and `validFrom` likewise. "
+        "With an `Idempotency-Key` header a retried request returns the first result."
+    ),
+)
+def issue_credential(
+    body: IssueRequest,
+    provider: CurrentProvider,
+    context: Context,
+    session: WriteSession,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> Response:
+    options = IssueOptions.parse(body.options)
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise RequestError("the Idempotency-Key header must not be empty")
+    fingerprint = (
+        request_fingerprint(body.model_dump(exclude_unset=True)) if idempotency_key else None
+    )
+    issued = IssuanceService(session, signers=context.signers, loader=context.loader).issue(
+        provider, body.credential, options, idempotency_key=idempotency_key, fingerprint=fingerprint
+    )
+    headers = {"Idempotent-Replayed": "true"} if issued.replayed else {}
+    return Response(
+        wrapped("verifiableCredential", issued.document),
+        status_code=201,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+@router.get(
+    "/credentials/{credential_id:path}",
+    response_model=CredentialResponse,
+    responses={401: PROBLEM, 404: PROBLEM},
+    summary="Fetch a credential this provider issued (VC-API)",
+)
+def get_credential(
+    credential_id: str, provider: CurrentProviderReadOnly, context: Context, session: ReadSession
+) -> Response:
+    document = IssuanceService(session, signers=context.signers, loader=context.loader).get(
+        provider, credential_id
+    )
+    if document is None:
+        raise NotFoundError(f"this provider has issued no credential with the id {credential_id!r}")
+    return Response(wrapped("verifiableCredential", document), media_type="application/json")

@@ -1,0 +1,175 @@
+"""All configuration, from the environment (``SKILLCRED_*``) or a ``.env`` file, validated.
+
+Outside development the service refuses unsafe defaults: it will not start in production
+without a master key and an admin token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from skillcred.errors import SkillcredError
+
+log = logging.getLogger("skillcred.settings")
+
+
+class ConfigurationError(SkillcredError):
+    """The settings are unusable or unsafe for the chosen environment."""
+
+    code = "CONFIGURATION_ERROR"
+    title = "Configuration error"
+
+
+@dataclass(frozen=True, slots=True)
+class MasterKey:
+    """A 256-bit AES key that encrypts signing keys at rest, with a short id."""
+
+    key_id: str
+    secret: bytes
+
+    @classmethod
+    def parse(cls, text: str) -> MasterKey:
+        """``[id:]base64`` — the id defaults to a digest of the key."""
+        text = text.strip()
+        key_id, _, encoded = text.rpartition(":") if ":" in text else ("", "", text)
+        try:
+            secret = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except ValueError as exc:
+            raise ConfigurationError("a master key must be base64 (32 bytes)") from exc
+        if len(secret) != 32:
+            raise ConfigurationError(f"a master key must be 32 bytes, not {len(secret)}")
+        return cls(key_id or hashlib.sha256(secret).hexdigest()[:12], secret)
+
+    def __repr__(self) -> str:
+        return f"MasterKey(key_id={self.key_id!r})"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SKILLCRED_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    #: where the embedded database and the development master key live
+    data_dir: Path = Path("data")
+    #: SQLAlchemy URL; default: a SQLite file in the data folder
+    database_url: str | None = None
+    #: the public URL of this service (DIDs, status lists, contexts are named under it)
+    base_url: str = "http://127.0.0.1:8000"
+    admin_token: SecretStr | None = None
+    auditor_token: SecretStr | None = None
+    #: one or more ``[id:]base64`` keys, comma separated; the first encrypts new keys
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
+    #: create a demo provider on first start (development only)
+    demo_provider: bool = True
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: a JSON file of trusted issuer DIDs and names (issuers outside this service)
+    trust_list_file: Path | None = None
+    #: let did:web and status list lookups reach loopback and private addresses (tests)
+    unsafe_allow_private_addresses: bool = False
+    remote_timeout_seconds: float = Field(default=5.0, gt=0)
+    remote_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    status_list_ttl_seconds: int = Field(default=300, ge=0)
+    log_level: str = "INFO"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "SKILLCRED_BASE_URL must be an http(s) URL such as https://skills.example"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("SKILLCRED_BASE_URL must not have a query or fragment")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.env == "production":
+            missing = []
+            if self.master_key is None and self.master_key_file is None:
+                missing.append("SKILLCRED_MASTER_KEY (or SKILLCRED_MASTER_KEY_FILE)")
+            if self.admin_token is None:
+                missing.append("SKILLCRED_ADMIN_TOKEN")
+            if missing:
+                raise ValueError(
+                    "production mode refuses to start without " + " and ".join(missing)
+                )
+            if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
+                raise ValueError("SKILLCRED_ADMIN_TOKEN must be at least 24 characters")
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'skillcred.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @cached_property
+    def base_host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    def master_keys(self) -> list[MasterKey]:
+        """The master keys, current first; in development one is made on first use."""
+        if self.master_key is not None:
+            text = self.master_key.get_secret_value()
+        elif self.master_key_file is not None:
+            try:
+                text = self.master_key_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigurationError(f"cannot read the master key file: {exc}") from exc
+        elif self.env == "development":
+            text = self._development_master_key()
+        else:  # pragma: no cover - refused by the validator
+            raise ConfigurationError("no master key configured")
+        keys = [
+            MasterKey.parse(part) for part in text.replace("\n", ",").split(",") if part.strip()
+        ]
+        if not keys:
+            raise ConfigurationError("the master key setting is empty")
+        if len({k.key_id for k in keys}) != len(keys):
+            raise ConfigurationError("two master keys have the same id")
+        return keys
+
+    def _development_master_key(self) -> str:
+        path = self.data_dir / "master.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another worker made it first
+                return path.read_text(encoding="utf-8")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f"dev:{key}\n")
+            log.warning(
+                "DEVELOPMENT MODE: generated a master key in %s. Private keys are encrypted "
+                "with it; set SKILLCRED_MASTER_KEY (and SKILLCRED_ENV=production) for real use.",
+                path,
+            )
+        return path.read_text(encoding="utf-8")
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc

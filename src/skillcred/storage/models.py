@@ -1,0 +1,133 @@
+"""The database schema, as SQLAlchemy 2 models. Alembic migrations create it; nothing else.
+
+Tenant-owned rows carry ``provider_id``; they are only ever read through the repository
+helpers that filter by it (see ``repositories.owned_by``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Provider(Base):
+    """A training provider (tenant) that issues credentials under its own DID."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    did_method: Mapped[str] = mapped_column(String(8))
+    #: the DID credentials are issued under now (did:key changes on key rotation)
+    did: Mapped[str] = mapped_column(String(512), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProviderDid(Base):
+    """Every DID a provider has issued under, current and earlier (did:key rotation)."""
+
+    __tablename__ = "provider_dids"
+
+    did: Mapped[str] = mapped_column(String(512), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SigningKey(Base):
+    """An Ed25519 signing key; the secret is AES-256-GCM encrypted under a master key."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    verification_method: Mapped[str] = mapped_column(String(700), unique=True)
+    controller: Mapped[str] = mapped_column(String(512))
+    public_key_multibase: Mapped[str] = mapped_column(String(64))
+    encrypted_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: set when a newer key replaces it; the key then only verifies, never signs
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """A provider's API key, stored only as its SHA-256 (keys have 256 random bits)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the first characters, to tell keys apart in listings
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IssuedCredential(Base):
+    """A signed credential exactly as it was returned to the issuer."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("provider_id", "credential_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
+    #: the credential's own ``id`` (a ``urn:uuid:`` unless the issuer chose one)
+    credential_id: Mapped[str] = mapped_column(String(700))
+    document: Mapped[str] = mapped_column(Text)
+    cryptosuite: Mapped[str] = mapped_column(String(32))
+    verification_method: Mapped[str] = mapped_column(String(700))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """The first answer to a request sent with an ``Idempotency-Key`` header."""
+
+    __tablename__ = "idempotency_keys"
+
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: SHA-256 of the request (method, path, canonical body): a reuse must match it
+    request_hash: Mapped[str] = mapped_column(String(64))
+    credential_row_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "IdempotencyKey",
+    "Index",
+    "Integer",
+    "IssuedCredential",
+    "Provider",
+    "ProviderDid",
+    "SigningKey",
+]

@@ -1,0 +1,128 @@
+"""The malformed credentials the W3C VC 2.0 conformance suite sends to an issuer are
+refused with 400/422 and a problem detail naming the fault; nothing is stored."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.integration.test_issuing_api import CREDENTIAL, stored_count
+from tests.support.service import Service
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+
+
+def changed(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    credential = copy.deepcopy(CREDENTIAL)
+    change(credential)
+    return credential
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target = document
+        for part in parents:
+            target = target[part]
+        target[last] = value
+
+    return apply
+
+
+def _drop(name: str) -> Callable[[dict[str, Any]], None]:
+    return lambda d: d.pop(name)
+
+
+CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "no @context": (_drop("@context"), "@context is missing"),
+    "v2 context not first": (_set("@context", [EXAMPLES, V2]), "first @context"),
+    "a number in @context": (_set("@context", [V2, 5]), "@context[1]"),
+    "a space in a context URL": (_set("@context", [V2, "https ://example.org/ctx"]), "not a URL"),
+    "no type": (_drop("type"), "type is missing"),
+    "no VerifiableCredential type": (_set("type", ["ExampleSkillCredential"]), "must include"),
+    "id with a space": (
+        _set("id", "https ://example.org/1"),
+        "id 'https ://example.org/1' is not a URL",
+    ),
+    "null id": (_set("id", None), "is not a URL"),
+    "array id": (_set("id", ["urn:uuid:1"]), "is not a URL"),
+    "issuer not a URL": (_set("issuer", "fake-issuer"), "issuer"),
+    "null issuer": (_set("issuer", None), "issuer"),
+    "issuer object with a null id": (_set("issuer", {"id": None}), "issuer"),
+    "no credentialSubject": (_drop("credentialSubject"), "credentialSubject is missing"),
+    "empty credentialSubject": (_set("credentialSubject", {}), "at least one claim"),
+    "array subject id": (_set("credentialSubject.id", ["did:example:1"]), "credentialSubject.id"),
+    "status without type": (
+        _set("credentialStatus", {"id": "https://example.org/status/1#3"}),
+        "credentialStatus.type is missing",
+    ),
+    "status with a numeric type": (
+        _set("credentialStatus", {"id": "https://example.org/status/1#3", "type": 2}),
+        "credentialStatus.type must be a string",
+    ),
+    "status id with a space": (
+        _set(
+            "credentialStatus",
+            {"id": "https ://example.org/s#1", "type": "BitstringStatusListEntry"},
+        ),
+        "credentialStatus.id",
+    ),
+    "schema without id": (
+        _set("credentialSchema", {"type": "JsonSchema"}),
+        "credentialSchema.id is missing",
+    ),
+    "schema id with a space": (
+        _set("credentialSchema", {"id": "https ://example.org/schema", "type": "JsonSchema"}),
+        "credentialSchema.id",
+    ),
+    "termsOfUse without type": (
+        _set("termsOfUse", {"id": "https://example.org/tou"}),
+        "termsOfUse.type",
+    ),
+    "evidence without type": (
+        _set("evidence", [{"id": "https://example.org/e/1"}]),
+        "evidence[0].type",
+    ),
+    "refreshService without type": (
+        _set("refreshService", {"id": "https://example.org/refresh"}),
+        "refreshService.type",
+    ),
+    "value object with an extra key": (
+        _set("name", {"@value": "Skill", "@language": "en", "extra": 1}),
+        "name is a value object with 'extra'",
+    ),
+    "date with a space instead of T": (_set("validFrom", "2024-01-01 00:00:00Z"), "space"),
+    "an RFC 2822 date": (_set("validFrom", "Sun, 26 Feb 2023 01:22:14 +0000"), "dateTimeStamp"),
+    "a date in words": (_set("validUntil", "Sat 25 Feb 2023 07:16:31 PM CST"), "dateTimeStamp"),
+    "validUntil before validFrom": (
+        lambda d: d.update(validFrom="2025-01-01T00:00:00Z", validUntil="2024-01-01T00:00:00Z"),
+        "validUntil is before validFrom",
+    ),
+    "VC 1.1 date name in VC 2.0": (_set("issuanceDate", "2024-01-01T00:00:00Z"), "issuanceDate"),
+    "protected term redefinition": (
+        _set("@context", [V2, {"VerifiableCredential": "https://evil.example/vc"}]),
+        "protected term",
+    ),
+    "unknown remote context": (
+        _set("@context", [V2, "https://evil.example/context"]),
+        "evil.example",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("cryptosuite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_malformed_credential_is_refused(service: Service, case: str, cryptosuite: str) -> None:
+    change, message = CASES[case]
+    provider = service.create_provider("strict")
+    response = service.issue(provider["apiKey"], changed(change), {"cryptosuite": cryptosuite})
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert message in body["detail"], body
+    assert stored_count(service) == 0
