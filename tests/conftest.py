@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.reference import ReferenceImplementation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The W3C vectors and 1EdTech schemas live beside the checkout (../shared/vectors).
@@ -34,3 +37,11 @@ def read_vector(*parts: str) -> str:
 @pytest.fixture(scope="session")
 def vector_key_file() -> Path:
     return vector_path("eddsa", "keyPair.json")
+
+
+@pytest.fixture(scope="session")
+def reference() -> Iterator[ReferenceImplementation]:
+    """Digital Bazaar's reference implementation (interop/vc.mjs), one process per session."""
+    implementation = ReferenceImplementation()
+    yield implementation
+    implementation.close()

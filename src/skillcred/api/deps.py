@@ -1,42 +1,34 @@
-"""FastAPI dependencies: the request's transaction, the caller's identity."""
+"""FastAPI dependencies: the app context and the caller's identity.
+
+There are no session dependencies: FastAPI runs a sync dependency's exit in another
+worker thread, and a transaction held across that hop deadlocks once every thread waits
+for the database lock the transaction holds. Each request's transaction is a ``with``
+block inside the one function that does the work (``context.database.writing()``),
+committed before the answer is built.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from skillcred.api.context import AppContext
 from skillcred.errors import AuthenticationError, PermissionDeniedError
-from skillcred.services.providers import ProviderService
 from skillcred.storage.models import Provider
 
+# Dependencies are ``async def``: they do no blocking work (current_provider reads the
+# database only when its short cache misses), and each sync dependency would cost a hop
+# to the thread pool and back per request.
 
-def app_context(request: Request) -> AppContext:
+
+async def app_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
 
 Context = Annotated[AppContext, Depends(app_context)]
-
-
-def _write_session(context: Context) -> Iterator[Session]:
-    # scope="function" (below): committed before the response is sent, so an answer
-    # that says "issued" is only ever given for what is stored.
-    with context.database.writing() as session:
-        yield session
-
-
-def _read_session(context: Context) -> Iterator[Session]:
-    with context.database.reading() as session:
-        yield session
-
-
-WriteSession = Annotated[Session, Depends(_write_session, scope="function")]
-ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str:
@@ -49,23 +41,15 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def provider_service(context: AppContext, session: Session) -> ProviderService:
-    return ProviderService(session, keystore=context.keystore, base_url=context.settings.base_url)
+async def current_provider(request: Request, context: Context) -> Provider:
+    """The provider whose API key is the bearer token (a short read of its own)."""
+    return context.authenticate(bearer_token(request))
 
 
-def _provider_for_write(request: Request, context: Context, session: WriteSession) -> Provider:
-    return provider_service(context, session).authenticate(bearer_token(request))
+CurrentProvider = Annotated[Provider, Depends(current_provider)]
 
 
-def _provider_for_read(request: Request, context: Context, session: ReadSession) -> Provider:
-    return provider_service(context, session).authenticate(bearer_token(request))
-
-
-CurrentProvider = Annotated[Provider, Depends(_provider_for_write)]
-CurrentProviderReadOnly = Annotated[Provider, Depends(_provider_for_read)]
-
-
-def require_admin(request: Request, context: Context) -> None:
+async def require_admin(request: Request, context: Context) -> None:
     configured = context.settings.admin_token
     token = bearer_token(request)
     if configured is None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.orm import Session
 
 from skillcred.core.cryptosuites import SIGNING_SUITES
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
-from skillcred.core.datamodel import as_list, check_credential, issuer_id
+from skillcred.core.datamodel import ValidityPeriod, as_list, check_credential, issuer_id
 from skillcred.core.datetimes import utc_now
 from skillcred.core.issuing import complete_credential
 from skillcred.core.jsonld.canon import canonicalize
@@ -27,10 +28,11 @@ from skillcred.errors import (
     IssuerMismatchError,
     RequestError,
 )
-from skillcred.services.keystore import KeyStoreError
-from skillcred.services.providers import SignerCache
+from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.storage.db import Database
 from skillcred.storage.models import IdempotencyKey, IssuedCredential, Provider
-from skillcred.storage.repositories import Credentials, DuplicateError, IdempotencyKeys, SigningKeys
+from skillcred.storage.repositories import Credentials, DuplicateError, IdempotencyKeys
+from skillcred.storage.writer import BatchWriter
 
 ISSUE_OPTIONS = ("cryptosuite", "created")
 
@@ -85,26 +87,70 @@ def with_data_integrity_context(credential: Mapping[str, Any]) -> dict[str, Any]
     return {**credential, "@context": [*contexts, DATA_INTEGRITY_V2]}
 
 
-#: adds status entries to a credential before it is signed (Bitstring Status List)
-StatusAllocator = Callable[[Session, Provider, dict[str, Any], IssueOptions], dict[str, Any]]
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """A signed credential waiting to be stored."""
+
+    issued: Issued
+    row: IssuedCredential
+    idempotency: IdempotencyKey | None
+    fingerprint: str | None
+
+    def store(self, session: Session) -> None:
+        Credentials(session).add(self.row)
+        if self.idempotency is not None:
+            IdempotencyKeys(session).add(_copy_row(self.idempotency))
+
+
+def _copy_row(row: IdempotencyKey) -> IdempotencyKey:
+    # A write may run twice (group commit retries it alone): give the session a fresh
+    # object each time, never one a rolled-back session has seen.
+    return IdempotencyKey(
+        provider_id=row.provider_id,
+        key=row.key,
+        request_hash=row.request_hash,
+        credential_row_id=row.credential_row_id,
+        created_at=row.created_at,
+    )
+
+
+class StatusAllocator(Protocol):
+    """Adds status entries to a credential before it is signed (Bitstring Status List).
+
+    It commits its allocation itself: an index handed out is never handed out again,
+    even when the credential is then not stored (the index is wasted, never reused).
+    """
+
+    def __call__(
+        self, provider: Provider, credential: dict[str, Any], options: IssueOptions
+    ) -> dict[str, Any]: ...
 
 
 class IssuanceService:
+    """Issues credentials for a provider.
+
+    The transactions are kept short on purpose: signing happens outside any transaction,
+    so the database's write lock (SQLite's is global) is held only to insert the row.
+    """
+
     def __init__(
         self,
-        session: Session,
+        database: Database,
         *,
         signers: SignerCache,
+        directory: ProviderDirectory,
+        writer: BatchWriter,
         loader: DocumentLoader,
         status_allocator: StatusAllocator | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.session = session
+        self.database = database
         self.signers = signers
+        self.directory = directory
+        self.writer = writer
         self.loader = loader
         self.status_allocator = status_allocator
         self.clock = clock
-        self.credentials = Credentials(session)
 
     def issue(
         self,
@@ -115,53 +161,67 @@ class IssuanceService:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
     ) -> Issued:
-        keys = IdempotencyKeys(self.session)
-        if idempotency_key is not None:
-            previous = keys.get(provider.id, idempotency_key)
-            if previous is not None:
-                if previous.request_hash != fingerprint:
-                    raise IdempotencyKeyReusedError(
-                        "this Idempotency-Key was used for a different request; "
-                        "use a new key for a new credential"
-                    )
-                row = self.credentials.by_row_id(provider.id, previous.credential_row_id)
-                assert row is not None  # a foreign key guarantees it
-                return Issued(row.document.encode(), row.credential_id, replayed=True)
+        """Issue and wait for the commit (synchronous callers: CLI, batches, tests)."""
+        signed = self._sign(provider, credential, options, idempotency_key, fingerprint)
+        if isinstance(signed, Issued):
+            return signed
+        try:
+            self.writer.run(signed.store)
+        except DuplicateError as exc:
+            return self._after_duplicate(provider, signed, exc)
+        return signed.issued
 
-        if not isinstance(credential, Mapping):
-            raise DataModelError("credential must be a JSON object")
-        given = issuer_id(credential) if "issuer" in credential else provider.did
-        if given != provider.did:
-            raise IssuerMismatchError(
-                f"the credential's issuer {given!r} is not this provider's DID {provider.did!r}"
-            )
-        now = self.clock()
-        document = complete_credential(
-            with_data_integrity_context(credential), issuer=provider.did, now=now
-        )
-        _version, period = check_credential(document)
-        if "proof" in document:
-            raise DataModelError("the credential to issue must not carry a proof already")
+    async def issue_async(
+        self,
+        provider: Provider,
+        credential: Any,
+        options: IssueOptions,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Issued:
+        """Issue on the event loop: sign here, then await the group commit."""
+        signed = self._sign(provider, credential, options, idempotency_key, fingerprint)
+        if isinstance(signed, Issued):
+            return signed
+        try:
+            await asyncio.wrap_future(self.writer.submit(signed.store))
+        except DuplicateError as exc:
+            return self._after_duplicate(provider, signed, exc)
+        return signed.issued
+
+    def _sign(
+        self,
+        provider: Provider,
+        credential: Any,
+        options: IssueOptions,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> Issued | _Signed:
+        if idempotency_key is not None:
+            with self.database.reading() as session:
+                replay = self._replay(session, provider, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+        key = self.directory.signing_key(provider)
+        document, period = self._prepare(provider, credential, options)
         if self.status_allocator is not None:
-            document = self.status_allocator(self.session, provider, document, options)
+            document = self.status_allocator(provider, document, options)
             check_credential(document)
         if options.cryptosuite != "eddsa-rdfc-2022":
             # eddsa-rdfc-2022 canonicalizes in safe mode while signing; JCS does not
-            # read JSON-LD, so check that the credential means what it says here.
+            # read JSON-LD, so check here that the credential means what it says.
             canonicalize(document, loader=self.loader, safe=True)
-
-        key = SigningKeys(self.session).current(provider.id)
-        if key is None:
-            raise KeyStoreError(f"provider {provider.slug!r} has no signing key")
-        signed = add_proof(
+        now = self.clock()
+        secured = add_proof(
             document,
             signer=self.signers.signer_for(key),
             cryptosuite=options.cryptosuite,
             created=options.created if options.created is not None else now,
             loader=self.loader,
         )
-        body = orjson.dumps(signed)
-        credential_id = str(signed["id"])
+        body = orjson.dumps(secured)
+        credential_id = str(secured["id"])
         row = IssuedCredential(
             id=str(uuid.uuid4()),
             provider_id=provider.id,
@@ -172,29 +232,67 @@ class IssuanceService:
             issued_at=now,
             valid_until=period.valid_until,
         )
-        try:
-            self.credentials.add(row)
-            if idempotency_key is not None:
-                keys.add(
-                    IdempotencyKey(
-                        provider_id=provider.id,
-                        key=idempotency_key,
-                        request_hash=fingerprint or "",
-                        credential_row_id=row.id,
-                        created_at=now,
-                    )
+        idempotency = (
+            None
+            if idempotency_key is None
+            else IdempotencyKey(
+                provider_id=provider.id,
+                key=idempotency_key,
+                request_hash=fingerprint or "",
+                credential_row_id=row.id,
+                created_at=now,
+            )
+        )
+        return _Signed(Issued(body, credential_id), row, idempotency, fingerprint)
+
+    def _after_duplicate(self, provider: Provider, signed: _Signed, exc: DuplicateError) -> Issued:
+        if signed.idempotency is not None:
+            # A concurrent request with the same key won the race: answer with its result.
+            with self.database.reading() as session:
+                replay = self._replay(session, provider, signed.idempotency.key, signed.fingerprint)
+            if replay is not None:
+                return replay
+        raise ConflictError(
+            f"a credential with the id {signed.issued.credential_id!r} was issued already"
+        ) from exc
+
+    def _replay(
+        self, session: Session, provider: Provider, idempotency_key: str, fingerprint: str | None
+    ) -> Issued | None:
+        previous = IdempotencyKeys(session).get(provider.id, idempotency_key)
+        if previous is None:
+            return None
+        if previous.request_hash != fingerprint:
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was used for a different request; "
+                "use a new key for a new credential"
+            )
+        row = Credentials(session).by_row_id(provider.id, previous.credential_row_id)
+        assert row is not None  # a foreign key guarantees it
+        return Issued(row.document.encode(), row.credential_id, replayed=True)
+
+    def _prepare(
+        self, provider: Provider, credential: Any, options: IssueOptions
+    ) -> tuple[dict[str, Any], ValidityPeriod]:
+        if not isinstance(credential, Mapping):
+            raise DataModelError("credential must be a JSON object")
+        if "issuer" in credential:
+            given = issuer_id(credential)
+            if given is None:
+                raise DataModelError("issuer must be a URL or an object with an id")
+            if given != provider.did:
+                raise IssuerMismatchError(
+                    f"the credential's issuer {given!r} is not this provider's DID {provider.did!r}"
                 )
-        except DuplicateError as exc:
-            if idempotency_key is not None:
-                raise ConflictError(
-                    "a request with this Idempotency-Key was being processed at the same "
-                    "time; retry it to get its result"
-                ) from exc
-            raise ConflictError(
-                f"a credential with the id {credential_id!r} was issued already"
-            ) from exc
-        return Issued(body, credential_id)
+        if "proof" in credential:
+            raise DataModelError("the credential to issue must not carry a proof already")
+        document = complete_credential(
+            with_data_integrity_context(credential), issuer=provider.did, now=self.clock()
+        )
+        _version, period = check_credential(document)
+        return document, period
 
     def get(self, provider: Provider, credential_id: str) -> bytes | None:
-        row = self.credentials.get(provider.id, credential_id)
+        with self.database.reading() as session:
+            row = Credentials(session).get(provider.id, credential_id)
         return None if row is None else row.document.encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from skillcred.core.datetimes import utc_now
 from skillcred.core.dids.key import did_key_for, did_key_verification_method
 from skillcred.core.keys import Ed25519KeyPair
 from skillcred.errors import AuthenticationError, ConflictError, NotFoundError, RequestError
-from skillcred.services.keystore import KeyStore
+from skillcred.services.keystore import KeyStore, KeyStoreError
+from skillcred.storage.db import Database
 from skillcred.storage.models import ApiKey, Provider, ProviderDid, SigningKey
 from skillcred.storage.repositories import (
     ApiKeys,
@@ -194,6 +196,52 @@ class ProviderService:
             ],
             "createdAt": provider.created_at.isoformat() if provider.created_at else None,
         }
+
+
+class ProviderDirectory:
+    """Who an API key belongs to and which key a provider signs with, cached briefly.
+
+    Each worker process keeps answers for ``ttl`` seconds, so a busy issuer does not pay
+    two database reads per credential. A revoked API key or a rotated signing key takes
+    effect everywhere within ``ttl``.
+    """
+
+    def __init__(self, database: Database, *, keystore: KeyStore, base_url: str, ttl: float = 2.0):
+        self._database = database
+        self._keystore = keystore
+        self._base_url = base_url
+        self._ttl = ttl
+        self._providers: dict[str, tuple[float, Provider]] = {}
+        self._keys: dict[str, tuple[float, SigningKey]] = {}
+
+    def authenticate(self, api_key: str) -> Provider:
+        digest = hash_api_key(api_key)
+        now = time.monotonic()
+        cached = self._providers.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self._database.reading() as session:
+            provider = Providers(session).by_api_key_hash(digest)
+        if provider is None:
+            raise AuthenticationError("the API key is not valid")
+        self._providers[digest] = (now + self._ttl, provider)
+        return provider
+
+    def signing_key(self, provider: Provider) -> SigningKey:
+        now = time.monotonic()
+        cached = self._keys.get(provider.id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self._database.reading() as session:
+            key = SigningKeys(session).current(provider.id)
+        if key is None:
+            raise KeyStoreError(f"provider {provider.slug!r} has no signing key")
+        self._keys[provider.id] = (now + self._ttl, key)
+        return key
+
+    def forget(self) -> None:
+        self._providers.clear()
+        self._keys.clear()
 
 
 class SignerCache:

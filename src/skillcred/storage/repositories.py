@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,9 +147,15 @@ class Credentials:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    _INSERT = insert(IssuedCredential.__table__)  # type: ignore[arg-type]
+
     def add(self, credential: IssuedCredential) -> None:
-        self.session.add(credential)
-        flush_or_duplicate(self.session)
+        """Insert without the ORM's unit of work: this is the hot path of issuance."""
+        row = {c.key: getattr(credential, c.key) for c in IssuedCredential.__table__.columns}
+        try:
+            self.session.execute(self._INSERT, [row])
+        except IntegrityError as exc:
+            raise DuplicateError(str(exc.orig)) from exc
 
     def get(self, provider_id: str, credential_id: str) -> IssuedCredential | None:
         return self.session.scalar(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from skillcred.api.deps import AdminOnly, Context, ReadSession, WriteSession, provider_service
+from skillcred.api.deps import AdminOnly, Context
 from skillcred.api.json import json_response
 from skillcred.api.schemas import Problem, ProviderCreate, ProviderCreated, ProviderOut
 
@@ -26,22 +26,22 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses={**ERRORS, 409: {"model": Problem}},
     summary="Register a training provider",
 )
-def create_provider(
-    body: ProviderCreate, _admin: AdminOnly, context: Context, session: WriteSession
-) -> Response:
-    service = provider_service(context, session)
-    registered = service.create(slug=body.slug, name=body.name, did_method=body.didMethod)
-    return json_response(
-        {**service.summary(registered.provider), "apiKey": registered.api_key}, 201
-    )
+def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -> Response:
+    with context.database.writing() as session:
+        service = context.providers(session)
+        registered = service.create(slug=body.slug, name=body.name, did_method=body.didMethod)
+        created = {**service.summary(registered.provider), "apiKey": registered.api_key}
+    return json_response(created, 201)
 
 
 @router.get(
     "/providers", response_model=list[ProviderOut], responses=ERRORS, summary="List providers"
 )
-def list_providers(_admin: AdminOnly, context: Context, session: ReadSession) -> Response:
-    service = provider_service(context, session)
-    return json_response([service.summary(p) for p in service.providers.all()])
+def list_providers(_admin: AdminOnly, context: Context) -> Response:
+    with context.database.reading() as session:
+        service = context.providers(session)
+        listing = [service.summary(p) for p in service.providers.all()]
+    return json_response(listing)
 
 
 @router.post(
@@ -50,8 +50,12 @@ def list_providers(_admin: AdminOnly, context: Context, session: ReadSession) ->
     responses={**ERRORS, 404: {"model": Problem}},
     summary="Give a provider a new signing key",
 )
-def rotate_key(slug: str, _admin: AdminOnly, context: Context, session: WriteSession) -> Response:
-    service = provider_service(context, session)
-    provider = service.by_slug(slug)
-    service.rotate_key(provider)
-    return json_response(service.summary(provider))
+def rotate_key(slug: str, _admin: AdminOnly, context: Context) -> Response:
+    with context.database.writing() as session:
+        service = context.providers(session)
+        provider = service.by_slug(slug)
+        service.rotate_key(provider)
+        summary = service.summary(provider)
+    # This worker signs with the new key at once; the others within the cache's TTL.
+    context.directory.forget()
+    return json_response(summary)

@@ -7,17 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
-from skillcred.api.deps import (
-    Context,
-    CurrentProvider,
-    CurrentProviderReadOnly,
-    ReadSession,
-    WriteSession,
-)
+from skillcred.api.deps import Context, CurrentProvider
 from skillcred.api.json import wrapped
 from skillcred.api.schemas import CredentialResponse, IssueRequest, IssueResponse, Problem
 from skillcred.errors import NotFoundError, RequestError
-from skillcred.services.issuance import IssuanceService, IssueOptions, request_fingerprint
+from skillcred.services.issuance import IssueOptions, request_fingerprint
 
 router = APIRouter(tags=["issuing"])
 PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
@@ -35,11 +29,10 @@ PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+js
         "With an `Idempotency-Key` header a retried request returns the first result."
     ),
 )
-def issue_credential(
+async def issue_credential(
     body: IssueRequest,
     provider: CurrentProvider,
     context: Context,
-    session: WriteSession,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> Response:
     options = IssueOptions.parse(body.options)
@@ -48,7 +41,7 @@ def issue_credential(
     fingerprint = (
         request_fingerprint(body.model_dump(exclude_unset=True)) if idempotency_key else None
     )
-    issued = IssuanceService(session, signers=context.signers, loader=context.loader).issue(
+    issued = await context.issuance().issue_async(
         provider, body.credential, options, idempotency_key=idempotency_key, fingerprint=fingerprint
     )
     headers = {"Idempotent-Replayed": "true"} if issued.replayed else {}
@@ -66,12 +59,8 @@ def issue_credential(
     responses={401: PROBLEM, 404: PROBLEM},
     summary="Fetch a credential this provider issued (VC-API)",
 )
-def get_credential(
-    credential_id: str, provider: CurrentProviderReadOnly, context: Context, session: ReadSession
-) -> Response:
-    document = IssuanceService(session, signers=context.signers, loader=context.loader).get(
-        provider, credential_id
-    )
+def get_credential(credential_id: str, provider: CurrentProvider, context: Context) -> Response:
+    document = context.issuance().get(provider, credential_id)
     if document is None:
         raise NotFoundError(f"this provider has issued no credential with the id {credential_id!r}")
     return Response(wrapped("verifiableCredential", document), media_type="application/json")

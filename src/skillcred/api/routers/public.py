@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from skillcred.api.context import SKILLS_CONTEXT_PATH
-from skillcred.api.deps import Context, ReadSession, provider_service
+from skillcred.api.deps import Context
 from skillcred.api.json import json_response
 from skillcred.api.problems import problem
 from skillcred.api.schemas import Health, Problem
@@ -80,9 +80,10 @@ def _serve(request: Request, document: StaticDocument) -> Response:
     responses={503: {"model": Problem}},
     summary="Liveness and database",
 )
-def healthz(session: ReadSession) -> Response:
+def healthz(context: Context) -> Response:
     try:
-        ping(session)
+        with context.database.reading() as session:
+            ping(session)
     except Exception as exc:  # any database failure means unhealthy
         return problem(503, detail=f"the database cannot be reached: {type(exc).__name__}")
     return json_response({"status": "ok", "database": "ok"})
@@ -137,8 +138,9 @@ def get_schema(name: str, request: Request) -> Response:
     responses={200: {"content": {"application/did+json": {}}}, 404: {"model": Problem}},
     summary="A did:web provider's DID document",
 )
-def did_document(slug: str, context: Context, session: ReadSession) -> Response:
-    document = provider_service(context, session).did_document(slug)
+def did_document(slug: str, context: Context) -> Response:
+    with context.database.reading() as session:
+        document = context.providers(session).did_document(slug)
     return json_response(
         document,
         media_type="application/did+json",

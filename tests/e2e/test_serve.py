@@ -1,0 +1,123 @@
+"""`skillcred serve` on a fresh machine: no setup, SQLite created and migrated on start,
+a demo provider that can issue at once; several workers; HTTPS."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import ssl
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from skillcred import Verifier
+from tests.support.processes import children, serving
+
+CREDENTIAL = {
+    "@context": [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://www.w3.org/ns/credentials/examples/v2",
+    ],
+    "type": ["VerifiableCredential"],
+    "credentialSubject": {"id": "did:example:worker", "skill": "soldering"},
+}
+
+
+def test_serve_with_no_setup_answers_and_issues(tmp_path: Path) -> None:
+    with serving(tmp_path) as (base, _process):
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "database": "ok"}
+        assert (tmp_path / "data" / "skillcred.db").exists()
+        demo = json.loads((tmp_path / "data" / "demo-provider.json").read_text())
+        assert oct((tmp_path / "data" / "demo-provider.json").stat().st_mode & 0o777) == "0o600"
+        response = httpx.post(
+            f"{base}/credentials/issue",
+            json={"credential": CREDENTIAL},
+            headers={"Authorization": f"Bearer {demo['apiKey']}"},
+        )
+        assert response.status_code == 201, response.text
+        credential = response.json()["verifiableCredential"]
+        assert Verifier().verify_credential(credential).verified
+        log = (tmp_path / "serve.log").read_text()
+        assert "DEVELOPMENT MODE" in log
+        assert demo["apiKey"] not in log
+
+    # A second start reuses the database and the key: no new demo provider.
+    with serving(tmp_path) as (base, _process):
+        again = httpx.post(
+            f"{base}/credentials/issue",
+            json={"credential": CREDENTIAL},
+            headers={"Authorization": f"Bearer {demo['apiKey']}"},
+        )
+        assert again.status_code == 201
+        assert again.json()["verifiableCredential"]["issuer"] == demo["did"]
+
+
+def test_serve_with_two_workers(tmp_path: Path) -> None:
+    with serving(tmp_path, "--workers", "2") as (base, process):
+        assert len(children(process.pid)) >= 2
+        for _ in range(10):
+            assert httpx.get(f"{base}/healthz").status_code == 200
+
+
+def test_production_mode_refuses_to_start_without_a_master_key(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.support.processes import SKILLCRED, clean_environment
+
+    done = subprocess.run(
+        [SKILLCRED, "serve"],
+        cwd=tmp_path,
+        env=clean_environment(SKILLCRED_ENV="production", SKILLCRED_ADMIN_TOKEN="x" * 32),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "SKILLCRED_MASTER_KEY" in done.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serve_https(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    trust = ssl.create_default_context(cafile=str(cert))
+    with serving(
+        tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), scheme="https", verify=trust
+    ) as (base, _process):
+        response = httpx.get(f"{base}/healthz", verify=trust)
+        assert response.status_code == 200
+        assert response.url.scheme == "https"
