@@ -107,6 +107,20 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("@context", [V2, {"VerifiableCredential": "https://evil.example/vc"}]),
         "protected term",
     ),
+    "undefined term (would be dropped)": (
+        lambda d: d.update(
+            {
+                "@context": [V2],
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:1", "notDefinedAnywhere": "x"},
+            }
+        ),
+        "notDefinedAnywhere",
+    ),
+    "type left undefined by @vocab null": (
+        _set("@context", [V2, EXAMPLES, {"@vocab": None}]),
+        "ExampleSkillCredential",
+    ),
     "unknown remote context": (
         _set("@context", [V2, "https://evil.example/context"]),
         "evil.example",

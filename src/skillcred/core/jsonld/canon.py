@@ -1,47 +1,221 @@
 """RDF Dataset Canonicalization (RDFC-1.0) of JSON-LD documents, offline.
 
-``canonicalize`` is what the cryptosuites call. ``canonicalize_reference`` is the
-straightforward path (pyld toRdf + pyld URDNA2015) that every faster path is checked
-against byte for byte.
+``canonicalize`` is what the cryptosuites call: JSON-LD expansion with memoised contexts
+(``expand.py``), deserialization to RDF (``rdf.py``) and RDFC-1.0 (``rdfc.py``), all in this
+package.  ``canonicalize_reference`` is the straightforward path — pyld's toRdf and pyld's
+URDNA2015 (= RDFC-1.0) — that the fast path is checked against byte for byte.
+
+The reference path corrects three pyld defects, because a wrong canonical form gives a signature
+that other implementations cannot verify (each has a regression test named after it):
+
+* literal escaping: pyld writes control characters other than TAB, LF and CR raw (and never
+  escapes IRIs); RDFC-1.0 requires canonical N-Quads (``\\b``, ``\\f``, ``\\u0000``...,
+  ``\\u007F``), as rdf-canonize writes them — both the output and the first-degree hashes;
+* xsd:double: pyld rounds the 16 significant digits half to even, JSON-LD (JavaScript's
+  ``toExponential``) half up;
+* a quad in which one blank node occurs twice is hashed twice by pyld (blank node to quads map
+  as a list), once by rdf-canonize (a set), which RDFC-1.0 means.
+
+It also gives pyld a private copy of every context, because pyld's ``@import`` handling writes
+into the loader's shared context documents, and a private context cache, because with its
+process-wide cache the second canonicalization of a document with ``@import`` fails.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import math
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
 
+from skillcred.core.jsonld.expand import Expander, Unsupported
 from skillcred.core.jsonld.loader import DocumentLoader
+from skillcred.core.jsonld.rdf import (
+    XSD_DOUBLE,
+    Quad,
+    format_double,
+    iri_term,
+    literal,
+    serialize_quad,
+    to_quads,
+)
+from skillcred.core.jsonld.rdfc import DEFAULT_MAX_WORK_FACTOR, canonicalize_quads
 from skillcred.errors import DocumentLoaderError, JsonLdError
 
+__all__ = ["canonicalize", "canonicalize_reference"]
 
-def canonicalize_reference(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:
-    """Canonical N-Quads of ``document`` by pyld, the reference for every faster path."""
-    options = {
-        "algorithm": "URDNA2015",
-        "format": "application/n-quads",
-        "documentLoader": loader,
-        "base": None,
-    }
-    try:
-        return cast(str, jsonld.normalize(dict(document), options))
-    except jsonld.JsonLdError as exc:
-        raise _translate(exc) from exc
+_EXPANDERS: dict[int, tuple[DocumentLoader, Expander]] = {}
+_EXPANDERS_MAX: Final = 32
+
+
+def _expander(loader: DocumentLoader) -> Expander:
+    """One Expander (and so one tree of memoised contexts) per loader."""
+    entry = _EXPANDERS.get(id(loader))
+    if entry is not None and entry[0] is loader:
+        return entry[1]
+    expander = Expander(loader)
+    if len(_EXPANDERS) >= _EXPANDERS_MAX:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+            del _EXPANDERS[next(iter(_EXPANDERS))]
+    _EXPANDERS[id(loader)] = (loader, expander)
+    return expander
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> str:
     """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
 
-    ``safe`` refuses documents whose JSON-LD processing would silently drop data.
+    ``safe`` refuses documents whose JSON-LD processing would silently drop data (the jsonld.js
+    safe-mode events, see ``expand.SAFE_MODE_EVENTS``) or that JSON-LD processors would
+    canonicalize differently (``expand.EXTRA_SAFE_MODE_CHECKS``), with a
+    :class:`~skillcred.errors.SafeModeError` naming the JSON path and the offending term.
     """
+    try:
+        expanded = _expander(loader).expand(dict(document), safe=safe)
+        return canonicalize_quads(to_quads(expanded, safe=safe))
+    except Unsupported as exc:
+        if safe:
+            raise JsonLdError(
+                f"the document uses something the safe JSON-LD processor does not accept: {exc}"
+            ) from exc
     return canonicalize_reference(document, loader=loader)
 
 
+# -- the reference path ---------------------------------------------------------------------------
+
+
+def canonicalize_reference(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:
+    """Canonical N-Quads of ``document`` by pyld, the reference for every faster path."""
+
+    def load(url: str, options: object = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(loader.load(url))}
+
+    options = {
+        "base": None,
+        "documentLoader": load,
+        # A private cache: pyld's process-wide one breaks the second use of an @import context.
+        "contextResolver": ContextResolver({}, load),
+        "processingMode": "json-ld-1.1",
+        "produceGeneralizedRdf": False,
+    }
+    try:
+        dataset = _ReferenceProcessor().to_rdf(dict(document), options)
+        return _ReferenceRdfc().canonicalize(dataset)
+    except jsonld.JsonLdError as exc:
+        raise _translate(exc) from exc
+    except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
+        # pyld crashes on some malformed input (e.g. an @id that expands to null).
+        raise JsonLdError(f"JSON-LD processing failed: {type(exc).__name__}: {exc}") from exc
+
+
+class _ReferenceProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld with JSON-LD's (JavaScript's) rounding of xsd:double."""
+
+    def _object_to_rdf(
+        self, item: Any, issuer: Any, triples: Any, options: Any
+    ) -> dict[str, Any] | None:
+        obj = cast("dict[str, Any] | None", super()._object_to_rdf(item, issuer, triples, options))
+        if obj is None or obj.get("type") != "literal" or not isinstance(item, dict):
+            return obj
+        value = item.get("@value")
+        datatype = item.get("@type")
+        if datatype == "@json" or isinstance(value, bool):
+            return obj
+        number: float | None = None
+        if isinstance(value, float) and not value.is_integer():
+            number = value
+        elif datatype == XSD_DOUBLE or (isinstance(value, int | float) and abs(value) >= 1e21):
+            try:
+                number = float(cast("str | float", value))
+            except (TypeError, ValueError, OverflowError):
+                number = None
+        if number is not None and math.isfinite(number):
+            obj["value"] = format_double(number)
+        return obj
+
+
+def _term(component: dict[str, Any]) -> str:
+    kind = component["type"]
+    if kind == "IRI":
+        return iri_term(component["value"])
+    if kind == "blank node":
+        return cast(str, component["value"])
+    return literal(component["value"], component["datatype"], component.get("language"))
+
+
+def _quad(quad: dict[str, Any], node: str | None = None) -> Quad:
+    """A pyld quad as N-Quads terms; with ``node``, blank nodes as _:a (node) or _:z (others)."""
+    terms = []
+    for key in ("subject", "object", "name"):
+        component = quad.get(key)
+        if component is None:
+            terms.append("")
+        elif node is not None and component["type"] == "blank node":
+            terms.append("_:a" if component["value"] == node else "_:z")
+        else:
+            terms.append(_term(component))
+    return (terms[0], iri_term(quad["predicate"]["value"]), terms[1], terms[2])
+
+
+class _ReferenceRdfc(URDNA2015):  # type: ignore[misc]
+    """pyld's URDNA2015 with canonical N-Quads, per-quad blank node sets and a work limit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._remaining: int | None = None
+        self._deduplicated: set[str] = set()
+
+    def canonicalize(self, dataset: dict[str, Any]) -> str:
+        super().main(dataset, {"format": "application/n-quads"})
+        # pyld's main has replaced the blank nodes of self.quads by their canonical labels.
+        return "".join(sorted(serialize_quad(_quad(q)) for q in self.quads))
+
+    def _quads_of(self, id_: str) -> list[dict[str, Any]]:
+        info = self.blank_node_info[id_]
+        if id_ not in self._deduplicated:
+            info["quads"] = list({id(q): q for q in info["quads"]}.values())
+            self._deduplicated.add(id_)
+        return cast("list[dict[str, Any]]", info["quads"])
+
+    def hash_first_degree_quads(self, id_: str) -> str:
+        info = self.blank_node_info[id_]
+        if "hash" in info:
+            return cast(str, info["hash"])
+        nquads = sorted(serialize_quad(_quad(q, id_)) for q in self._quads_of(id_))
+        info["hash"] = cast(str, self.hash_nquads(nquads))
+        return cast(str, info["hash"])
+
+    def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
+        self._quads_of(id_)
+        return cast("dict[str, list[str]]", super().create_hash_to_related(id_, issuer))
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
+        if self._remaining is None:
+            count = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+            self._remaining = int(min(count**DEFAULT_MAX_WORK_FACTOR, 2**62))
+        if self._remaining <= 0:
+            raise JsonLdError(
+                "RDF canonicalization needs more than the allowed work: the document has too "
+                "many indistinguishable blank nodes"
+            )
+        self._remaining -= 1
+        return cast("dict[str, Any]", super().hash_n_degree_quads(id_, issuer))
+
+
 def _translate(exc: Exception) -> JsonLdError:
+    """The loader's own error if it caused the failure, else pyld's innermost message."""
     cause: BaseException | None = exc
+    innermost: BaseException = exc
     while cause is not None:
-        if isinstance(cause, DocumentLoaderError):
+        if isinstance(cause, DocumentLoaderError | JsonLdError):
             return cause
+        if isinstance(cause, jsonld.JsonLdError):
+            innermost = cause
         cause = getattr(cause, "cause", None) or cause.__cause__
-    return JsonLdError(f"JSON-LD processing failed: {exc}")
+    message = innermost.args[0] if innermost.args else str(innermost)
+    code = getattr(innermost, "code", None)
+    return JsonLdError(f"JSON-LD processing failed: {message}" + (f" ({code})" if code else ""))

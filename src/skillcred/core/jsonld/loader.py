@@ -6,6 +6,7 @@ clear error: JSON-LD processing in skillcred never touches the network.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -66,9 +67,9 @@ class DocumentLoader:
         return DocumentLoader({**self._raw, **documents})
 
     def __call__(self, url: str, options: object = None) -> dict[str, Any]:
-        # pyld's RemoteDocument shape.  The document is shared, so pyld must not mutate
-        # it (it does not: contexts are only read).
-        return {"contextUrl": None, "documentUrl": url, "document": self.load(url)}
+        # pyld's RemoteDocument shape. pyld writes into documents it loads (@import),
+        # so it gets a copy: the shared parsed documents stay as shipped.
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(self.load(url))}
 
     @staticmethod
     def _refuse(url: str) -> DocumentLoaderError:
