@@ -195,13 +195,42 @@ def _provider_command(args: argparse.Namespace) -> int:
                 _print_json([service.summary(p) for p in service.providers.all()])
             elif args.providers_command == "rotate-key":
                 provider = service.by_slug(args.slug)
-                service.rotate_key(provider)
+                service.rotate_key(provider, actor="operator:cli", reason=args.reason)
                 _print_json(service.summary(provider))
     except SkillcredError as exc:
         _fail(exc.detail)
     finally:
         database.dispose()
     return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the audit chain; exit 0 when intact, 1 when any record was altered."""
+    from skillcred.services.audit import verify_chain
+    from skillcred.storage.db import open_database
+    from skillcred.storage.migrate import upgrade
+    from skillcred.storage.repositories import AuditLog
+
+    settings = _settings()
+    database = open_database(settings.effective_database_url)
+    try:
+        upgrade(database.write_engine)
+        with database.reading() as session:
+            log = AuditLog(session)
+            head = session.get(log.head_model(), 1)
+            assert head is not None
+            report = verify_chain(log.all(), head_seq=head.seq, head_hash=head.hash)
+    finally:
+        database.dispose()
+    _print_json(
+        {
+            "intact": report.ok,
+            "events": report.events,
+            "firstBrokenSeq": report.first_bad_seq,
+            "problem": report.problem,
+        }
+    )
+    return EXIT_OK if report.ok else EXIT_NOT_VERIFIED
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -277,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(handler=cmd_serve)
 
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_verify = audit_commands.add_parser("verify", help="check the hash chain of the trail")
+    audit_verify.set_defaults(handler=cmd_audit_verify)
+
     migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=cmd_migrate)
 
@@ -296,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     provider_commands.add_parser("list", help="list providers")
     rotate = provider_commands.add_parser("rotate-key", help="give a provider a new signing key")
     rotate.add_argument("--slug", required=True)
+    rotate.add_argument("--reason", help="why (kept in the audit trail)")
     providers.set_defaults(handler=_provider_command)
     return parser
 

@@ -186,3 +186,15 @@ class IdempotencyKeyReusedError(SkillcredError):
     code = "IDEMPOTENCY_KEY_REUSED"
     type_uri = "urn:skillcred:problem:idempotency-key-reused"
     title = "Idempotency key reused"
+
+
+class StatusListError(SkillcredError):
+    """A status list could not be used to learn a credential's status (BSL v1.0 §3.6)."""
+
+    code = "STATUS_VERIFICATION_ERROR"
+    type_uri = STATUS_ERRORS + "STATUS_VERIFICATION_ERROR"
+    title = "Status verification error"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.type_uri = STATUS_ERRORS + self.code

@@ -80,9 +80,12 @@ class Settings(BaseSettings):
     trust_list_file: Path | None = None
     #: let did:web and status list lookups reach loopback and private addresses (tests)
     unsafe_allow_private_addresses: bool = False
+    #: CA bundle for remote HTTPS lookups (default: the system's)
+    remote_ca_file: Path | None = None
     remote_timeout_seconds: float = Field(default=5.0, gt=0)
     remote_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    status_list_ttl_seconds: int = Field(default=300, ge=0)
+    #: how long a status list may be cached (its ttl and Cache-Control)
+    status_list_ttl_seconds: int = Field(default=10, ge=0)
     log_level: str = "INFO"
 
     @field_validator("base_url")

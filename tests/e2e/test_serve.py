@@ -41,7 +41,12 @@ def test_serve_with_no_setup_answers_and_issues(tmp_path: Path) -> None:
         )
         assert response.status_code == 201, response.text
         credential = response.json()["verifiableCredential"]
-        assert Verifier().verify_credential(credential).verified
+        assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+        # Offline, the proof verifies but the revocation list is not consulted: fail closed.
+        offline = Verifier().verify_credential(credential)
+        assert offline.check("proof").outcome == "passed"  # type: ignore[union-attr]
+        assert offline.check("status").outcome == "not-performed"  # type: ignore[union-attr]
+        assert not offline.verified
         log = (tmp_path / "serve.log").read_text()
         assert "DEVELOPMENT MODE" in log
         assert demo["apiKey"] not in log

@@ -26,7 +26,9 @@ CREDENTIAL: dict[str, Any] = {
 
 
 def verifier_for(service: Service) -> Verifier:
-    """A verifier that resolves this service's did:web DIDs through the test client."""
+    """A verifier that resolves this service's did:web DIDs through the test client and
+    reads its status lists as published (GET /status-lists/...)."""
+    from skillcred.services.verification import ServiceStatusChecker
 
     def fetch(url: str) -> bytes:
         parts = urlsplit(url)
@@ -35,7 +37,20 @@ def verifier_for(service: Service) -> Verifier:
         assert response.status_code == 200, response.text
         return response.content
 
-    return Verifier(resolver=MethodResolver({"web": WebDidResolver(fetch)}))
+    resolver = MethodResolver({"web": WebDidResolver(fetch)})
+    list_verifier = Verifier(resolver=resolver)
+
+    class ClientFetcher:
+        def fetch(self, url: str, *, accept: str = "") -> bytes:
+            return fetch(url)
+
+    checker = ServiceStatusChecker(
+        None,
+        ClientFetcher(),  # type: ignore[arg-type]
+        lambda d: list_verifier.verify_credential(d, checks={"validityPeriod"}),
+        0,
+    )
+    return Verifier(resolver=resolver, status=checker)
 
 
 def stored_count(service: Service) -> int:

@@ -39,10 +39,11 @@ def serving(
     scheme: str = "http",
     verify: ssl.SSLContext | bool = False,
     timeout: float = 60.0,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``skillcred serve`` in ``workdir``; yield (base URL, process) once /healthz answers."""
-    port = free_port()
-    log = (workdir / "serve.log").open("wb")
+    port = port or free_port()
+    log = (workdir / "serve.log").open("ab")
     process = subprocess.Popen(
         [SKILLCRED, "serve", "--port", str(port), *args],
         cwd=workdir,

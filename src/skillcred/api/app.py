@@ -12,7 +12,7 @@ from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
 from skillcred.api.middleware import BodySizeLimit
-from skillcred.api.routers import admin, credentials, public
+from skillcred.api.routers import admin, audit, credentials, public
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             {"name": "issuing", "description": "VC-API issuing, for providers (API key)."},
             {"name": "public", "description": "Public documents: contexts, schemas, DIDs, health."},
             {"name": "operator", "description": "Provider registration (admin token)."},
+            {"name": "audit", "description": "The audit trail (auditor token or API key)."},
         ],
     )
     app.state.context = context
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(credentials.router)
     app.include_router(public.router)
     app.include_router(admin.router)
+    app.include_router(audit.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

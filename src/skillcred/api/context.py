@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
+from skillcred.core.verifying import Verifier
+from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
-from skillcred.services.providers import ProviderDirectory, ProviderService, SignerCache
+from skillcred.services.providers import (
+    ProviderDirectory,
+    ProviderService,
+    SignerCache,
+    did_web_for,
+)
+from skillcred.services.remote import GuardedFetcher
+from skillcred.services.status import StatusService
+from skillcred.services.verification import build_verifier
 from skillcred.settings import Settings
 from skillcred.storage.db import Database, open_database
 from skillcred.storage.models import Provider
@@ -21,6 +33,18 @@ SKILLS_CONTEXT_PATH = "/contexts/skills/v1"
 
 def skills_context_url(base_url: str) -> str:
     return base_url + SKILLS_CONTEXT_PATH
+
+
+def remote_fetcher(settings: Settings) -> GuardedFetcher:
+    verify: ssl.SSLContext | bool = True
+    if settings.remote_ca_file is not None:
+        verify = ssl.create_default_context(cafile=str(settings.remote_ca_file))
+    return GuardedFetcher(
+        timeout_seconds=settings.remote_timeout_seconds,
+        max_bytes=settings.remote_max_bytes,
+        allow_private_addresses=settings.unsafe_allow_private_addresses,
+        verify=verify,
+    )
 
 
 def service_loader(settings: Settings) -> DocumentLoader:
@@ -39,6 +63,9 @@ class AppContext:
     signers: SignerCache = field(init=False)
     directory: ProviderDirectory = field(init=False)
     writer: BatchWriter = field(init=False)
+    status: StatusService = field(init=False)
+    fetcher: GuardedFetcher = field(init=False)
+    verifier: Verifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -46,6 +73,34 @@ class AppContext:
         self.directory = ProviderDirectory(
             self.database, keystore=self.keystore, base_url=self.settings.base_url
         )
+        self.status = StatusService(
+            self.database,
+            writer=self.writer,
+            signers=self.signers,
+            directory=self.directory,
+            loader=self.loader,
+            base_url=self.settings.base_url,
+            ttl_seconds=self.settings.status_list_ttl_seconds,
+        )
+        self.fetcher = remote_fetcher(self.settings)
+        self.verifier = build_verifier(
+            loader=self.loader,
+            status=self.status,
+            fetcher=self.fetcher,
+            local_did=self.local_did_document,
+            status_ttl_seconds=self.settings.status_list_ttl_seconds,
+        )
+
+    def local_did_document(self, did: str) -> dict[str, Any] | None:
+        """This service's own did:web documents, read from the database (no HTTP)."""
+        prefix = did_web_for(self.settings.base_url, "")
+        if not did.startswith(prefix) or ":" in did[len(prefix) :]:
+            return None
+        with self.database.reading() as session:
+            try:
+                return self.providers(session).did_document(did[len(prefix) :])
+            except NotFoundError:
+                return None
 
     def providers(self, session: Session) -> ProviderService:
         return ProviderService(session, keystore=self.keystore, base_url=self.settings.base_url)
@@ -59,6 +114,7 @@ class AppContext:
             signers=self.signers,
             directory=self.directory,
             writer=self.writer,
+            status=self.status,
             loader=self.loader,
         )
 

@@ -96,3 +96,64 @@ class ProviderCreated(ProviderOut):
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+
+
+class CredentialStatusRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    type: Literal["BitstringStatusList", "BitstringStatusListEntry"]
+    statusPurpose: Literal["revocation", "suspension"]
+
+
+class UpdateStatusRequest(BaseModel):
+    """VC-API UpdateCredentialStatus."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "credentialId": "urn:uuid:0b82afba-d906-4580-bc53-ffcbd92ecec8",
+                    "credentialStatus": {
+                        "type": "BitstringStatusList",
+                        "statusPurpose": "revocation",
+                    },
+                    "status": True,
+                    "reason": "assessment found to be fraudulent",
+                }
+            ]
+        },
+    )
+
+    credentialId: str = Field(min_length=1, max_length=700)
+    credentialStatus: CredentialStatusRef
+    status: bool = Field(description="true: revoked / suspended; false: lift a suspension.")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Kept in the audit trail."
+    )
+
+
+class UpdateStatusResponse(BaseModel):
+    credentialId: str
+    statusPurpose: str
+    status: bool
+    changed: bool
+    statusListCredential: str
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    occurredAt: str
+    actor: str
+    action: str
+    subject: str | None
+    reason: str | None
+    data: dict[str, Any]
+    prevHash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    events: list[AuditEventOut]
+    next: int | None = Field(description="Pass as `after` for the next page; null at the end.")

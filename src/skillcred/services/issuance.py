@@ -6,9 +6,9 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
@@ -28,32 +28,35 @@ from skillcred.errors import (
     IssuerMismatchError,
     RequestError,
 )
+from skillcred.services import audit
 from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.services.status import Allocation, StatusService
 from skillcred.storage.db import Database
 from skillcred.storage.models import IdempotencyKey, IssuedCredential, Provider
 from skillcred.storage.repositories import Credentials, DuplicateError, IdempotencyKeys
 from skillcred.storage.writer import BatchWriter
 
-ISSUE_OPTIONS = ("cryptosuite", "created")
+ISSUE_OPTIONS = ("cryptosuite", "created", "statusPurposes")
 
 
 @dataclass(frozen=True, slots=True)
 class IssueOptions:
     cryptosuite: str = "eddsa-rdfc-2022"
     created: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the status purposes asked for (None: the default, see services.status)
+    status_purposes: Any = None
 
     @classmethod
-    def parse(cls, raw: Any, *, allowed_extra: tuple[str, ...] = ()) -> IssueOptions:
+    def parse(cls, raw: Any) -> IssueOptions:
         if raw is None:
             return cls()
         if not isinstance(raw, Mapping):
             raise RequestError("options must be a JSON object")
-        unknown = sorted(set(raw) - set(ISSUE_OPTIONS) - set(allowed_extra))
+        unknown = sorted(set(raw) - set(ISSUE_OPTIONS))
         if unknown:
             raise RequestError(
                 f"unknown option {unknown[0]!r}; this issuer understands "
-                + ", ".join(repr(o) for o in (*ISSUE_OPTIONS, *allowed_extra))
+                + ", ".join(repr(o) for o in ISSUE_OPTIONS)
             )
         suite = raw.get("cryptosuite", "eddsa-rdfc-2022")
         if suite not in SIGNING_SUITES:
@@ -63,8 +66,7 @@ class IssueOptions:
         created = raw.get("created")
         if created is not None and not isinstance(created, str):
             raise RequestError("options.created must be a dateTimeStamp string")
-        extra = {k: raw[k] for k in allowed_extra if k in raw}
-        return cls(cryptosuite=suite, created=created, extra=extra)
+        return cls(cryptosuite=suite, created=created, status_purposes=raw.get("statusPurposes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +97,32 @@ class _Signed:
     row: IssuedCredential
     idempotency: IdempotencyKey | None
     fingerprint: str | None
+    allocations: list[Allocation]
+    status: StatusService
+    actor: str
 
     def store(self, session: Session) -> None:
         Credentials(session).add(self.row)
+        if self.allocations:
+            self.status.link(session, self.row.provider_id, self.row.id, self.allocations)
         if self.idempotency is not None:
             IdempotencyKeys(session).add(_copy_row(self.idempotency))
+        audit.record(
+            session,
+            actor=self.actor,
+            action="credential.issued",
+            provider_id=self.row.provider_id,
+            subject=self.row.credential_id,
+            data={
+                "cryptosuite": self.row.cryptosuite,
+                "verificationMethod": self.row.verification_method,
+                "statusEntries": [
+                    {"purpose": a.purpose, "list": a.list_id, "index": a.index}
+                    for a in self.allocations
+                ],
+            },
+            at=self.row.issued_at,
+        )
 
 
 def _copy_row(row: IdempotencyKey) -> IdempotencyKey:
@@ -112,18 +135,6 @@ def _copy_row(row: IdempotencyKey) -> IdempotencyKey:
         credential_row_id=row.credential_row_id,
         created_at=row.created_at,
     )
-
-
-class StatusAllocator(Protocol):
-    """Adds status entries to a credential before it is signed (Bitstring Status List).
-
-    It commits its allocation itself: an index handed out is never handed out again,
-    even when the credential is then not stored (the index is wasted, never reused).
-    """
-
-    def __call__(
-        self, provider: Provider, credential: dict[str, Any], options: IssueOptions
-    ) -> dict[str, Any]: ...
 
 
 class IssuanceService:
@@ -140,8 +151,8 @@ class IssuanceService:
         signers: SignerCache,
         directory: ProviderDirectory,
         writer: BatchWriter,
+        status: StatusService,
         loader: DocumentLoader,
-        status_allocator: StatusAllocator | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.database = database
@@ -149,7 +160,7 @@ class IssuanceService:
         self.directory = directory
         self.writer = writer
         self.loader = loader
-        self.status_allocator = status_allocator
+        self.status = status
         self.clock = clock
 
     def issue(
@@ -160,9 +171,17 @@ class IssuanceService:
         *,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        actor: str | None = None,
     ) -> Issued:
         """Issue and wait for the commit (synchronous callers: CLI, batches, tests)."""
-        signed = self._sign(provider, credential, options, idempotency_key, fingerprint)
+        signed = self._sign(
+            provider,
+            credential,
+            options,
+            idempotency_key,
+            fingerprint,
+            actor or f"provider:{provider.slug}",
+        )
         if isinstance(signed, Issued):
             return signed
         try:
@@ -179,9 +198,17 @@ class IssuanceService:
         *,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        actor: str | None = None,
     ) -> Issued:
         """Issue on the event loop: sign here, then await the group commit."""
-        signed = self._sign(provider, credential, options, idempotency_key, fingerprint)
+        signed = self._sign(
+            provider,
+            credential,
+            options,
+            idempotency_key,
+            fingerprint,
+            actor or f"provider:{provider.slug}",
+        )
         if isinstance(signed, Issued):
             return signed
         try:
@@ -197,6 +224,7 @@ class IssuanceService:
         options: IssueOptions,
         idempotency_key: str | None,
         fingerprint: str | None,
+        actor: str,
     ) -> Issued | _Signed:
         if idempotency_key is not None:
             with self.database.reading() as session:
@@ -205,9 +233,7 @@ class IssuanceService:
                 return replay
         key = self.directory.signing_key(provider)
         document, period = self._prepare(provider, credential, options)
-        if self.status_allocator is not None:
-            document = self.status_allocator(provider, document, options)
-            check_credential(document)
+        document, allocations = self.status.allocate(provider, document, options.status_purposes)
         if options.cryptosuite != "eddsa-rdfc-2022":
             # eddsa-rdfc-2022 canonicalizes in safe mode while signing; JCS does not
             # read JSON-LD, so check here that the credential means what it says.
@@ -243,7 +269,15 @@ class IssuanceService:
                 created_at=now,
             )
         )
-        return _Signed(Issued(body, credential_id), row, idempotency, fingerprint)
+        return _Signed(
+            Issued(body, credential_id),
+            row,
+            idempotency,
+            fingerprint,
+            allocations,
+            self.status,
+            actor,
+        )
 
     def _after_duplicate(self, provider: Provider, signed: _Signed, exc: DuplicateError) -> Issued:
         if signed.idempotency is not None:

@@ -20,6 +20,7 @@ from skillcred.core.datetimes import utc_now
 from skillcred.core.dids.key import did_key_for, did_key_verification_method
 from skillcred.core.keys import Ed25519KeyPair
 from skillcred.errors import AuthenticationError, ConflictError, NotFoundError, RequestError
+from skillcred.services import audit
 from skillcred.services.keystore import KeyStore, KeyStoreError
 from skillcred.storage.db import Database
 from skillcred.storage.models import ApiKey, Provider, ProviderDid, SigningKey
@@ -28,6 +29,7 @@ from skillcred.storage.repositories import (
     DuplicateError,
     Providers,
     SigningKeys,
+    StatusLists,
 )
 
 DidMethod = Literal["key", "web"]
@@ -63,7 +65,9 @@ class ProviderService:
         self.providers = Providers(session)
         self.signing_keys = SigningKeys(session)
 
-    def create(self, *, slug: str, name: str, did_method: DidMethod = "key") -> RegisteredProvider:
+    def create(
+        self, *, slug: str, name: str, did_method: DidMethod = "key", actor: str = "operator"
+    ) -> RegisteredProvider:
         if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
             raise RequestError(
                 "slug must be 1-64 characters of lowercase letters, digits and '-', "
@@ -93,8 +97,21 @@ class ProviderService:
             )
         except DuplicateError as exc:
             raise ConflictError(f"a provider with the slug {slug!r} exists already") from exc
-        self._store_key(provider, pair, now)
+        key = self._store_key(provider, pair, now)
         api_key = self.new_api_key(provider)
+        audit.record(
+            self.session,
+            actor=actor,
+            action="provider.created",
+            provider_id=provider.id,
+            subject=provider.did,
+            data={
+                "slug": slug,
+                "name": provider.name,
+                "verificationMethod": key.verification_method,
+            },
+            at=now,
+        )
         return RegisteredProvider(provider, api_key)
 
     def new_api_key(self, provider: Provider) -> str:
@@ -132,20 +149,39 @@ class ProviderService:
         self.signing_keys.add(row)
         return row
 
-    def rotate_key(self, provider: Provider) -> SigningKey:
+    def rotate_key(
+        self, provider: Provider, *, actor: str = "operator", reason: str | None = None
+    ) -> SigningKey:
         """A new signing key. did:key providers get a new DID (earlier ones are kept on
-        record); did:web providers keep their DID and list the old key beside the new one."""
+        record, and their status lists stay signed by that DID's own key); did:web
+        providers keep their DID and list the old key beside the new one."""
         now = utc_now()
+        previous = self.signing_keys.current(provider.id)
         self.signing_keys.retire_all(provider.id, now)
         pair = Ed25519KeyPair.generate()
         if provider.did_method == "key":
+            old_did = provider.did
             self.providers.retire_dids(provider.id, now)
+            StatusLists(self.session).close_open_lists(provider.id, old_did)
             provider.did = did_key_for(pair.public)
             self.providers.add_did(
                 ProviderDid(did=provider.did, provider_id=provider.id, created_at=now)
             )
         row = self._store_key(provider, pair, now)
         self.session.flush()
+        audit.record(
+            self.session,
+            actor=actor,
+            action="key.rotated",
+            provider_id=provider.id,
+            subject=provider.did,
+            reason=reason,
+            data={
+                "previousVerificationMethod": previous.verification_method if previous else None,
+                "verificationMethod": row.verification_method,
+            },
+            at=now,
+        )
         return row
 
     def by_slug(self, slug: str) -> Provider:

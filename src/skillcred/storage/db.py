@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_LOCK_AUDIT_HEAD = text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
 
 
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
@@ -104,6 +105,10 @@ class Database:
             self.writer_queue.held() if self.writer_queue is not None else nullcontext()
         )
         with queue, self.write_sessions() as session, session.begin():
+            if not self.is_sqlite:
+                # Every write transaction locks the audit chain's head first, so writers
+                # that also lock status lists always lock in one order (no deadlocks).
+                session.execute(_LOCK_AUDIT_HEAD)
             yield session
 
     @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -120,8 +122,88 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StatusList(Base):
+    """One Bitstring Status List of a provider for one purpose (revocation, suspension)."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        # At most one list per provider and purpose takes new entries at a time.
+        Index(
+            "uq_status_lists_open",
+            "provider_id",
+            "purpose",
+            "issuer",
+            unique=True,
+            sqlite_where=text("NOT closed"),
+            postgresql_where=text("NOT closed"),
+        ),
+    )
+
+    #: the public id, part of the list's URL (/status-lists/{id})
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: the DID the list is issued (and its entries' credentials were issued) under
+    issuer: Mapped[str] = mapped_column(String(512))
+    entries: Mapped[int] = mapped_column(Integer)
+    #: which indexes were handed out (a bitmap): never handed out again
+    allocation: Mapped[bytes] = mapped_column(LargeBinary)
+    allocated: Mapped[int] = mapped_column(Integer)
+    #: full, or retired with its DID: no new entries go into it
+    closed: Mapped[bool] = mapped_column(Boolean)
+    #: the status bits (index 0 = left-most bit)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    #: +1 at every bit change; the list is re-signed when it is ahead of signed_version
+    version: Mapped[int] = mapped_column(Integer)
+    signed_version: Mapped[int] = mapped_column(Integer)
+    signed_document: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusEntryRecord(Base):
+    """An index handed out in a list: linked to its credential once that is stored."""
+
+    __tablename__ = "status_entries"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column("idx", Integer, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
+    credential_row_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """An append-only record of who did what, when and why, chained by hashes."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(700))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The end of the audit chain; every write transaction locks it first (one order)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 __all__ = [
     "ApiKey",
+    "AuditEvent",
+    "AuditHead",
     "Base",
     "IdempotencyKey",
     "Index",
@@ -130,4 +212,6 @@ __all__ = [
     "Provider",
     "ProviderDid",
     "SigningKey",
+    "StatusEntryRecord",
+    "StatusList",
 ]

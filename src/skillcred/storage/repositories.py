@@ -16,14 +16,28 @@ from sqlalchemy.orm import Session
 
 from skillcred.storage.models import (
     ApiKey,
+    AuditEvent,
+    AuditHead,
     IdempotencyKey,
     IssuedCredential,
     Provider,
     ProviderDid,
     SigningKey,
+    StatusEntryRecord,
+    StatusList,
 )
 
-Owned = TypeVar("Owned", ApiKey, IdempotencyKey, IssuedCredential, ProviderDid, SigningKey)
+Owned = TypeVar(
+    "Owned",
+    ApiKey,
+    AuditEvent,
+    IdempotencyKey,
+    IssuedCredential,
+    ProviderDid,
+    SigningKey,
+    StatusEntryRecord,
+    StatusList,
+)
 
 
 def owned_by(model: type[Owned], provider_id: str) -> Select[Owned]:
@@ -118,6 +132,15 @@ class SigningKeys:
         self.session.add(key)
         flush_or_duplicate(self.session)
 
+    def controlled_by(self, provider_id: str, controller: str) -> SigningKey | None:
+        """The newest key of a DID (a did:key has exactly one)."""
+        return self.session.scalar(
+            owned_by(SigningKey, provider_id)
+            .where(SigningKey.controller == controller)
+            .order_by(SigningKey.created_at.desc())
+            .limit(1)
+        )
+
     def current(self, provider_id: str) -> SigningKey | None:
         return self.session.scalar(
             owned_by(SigningKey, provider_id)
@@ -190,3 +213,114 @@ class IdempotencyKeys:
     def add(self, record: IdempotencyKey) -> None:
         self.session.add(record)
         flush_or_duplicate(self.session)
+
+
+class StatusLists:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open_for_update(self, provider_id: str, purpose: str, issuer: str) -> StatusList | None:
+        """The list taking new entries, locked until the transaction ends."""
+        return self.session.scalar(
+            owned_by(StatusList, provider_id)
+            .where(
+                StatusList.purpose == purpose,
+                StatusList.issuer == issuer,
+                StatusList.closed.is_(False),
+            )
+            .with_for_update()
+        )
+
+    def close_open_lists(self, provider_id: str, issuer: str) -> None:
+        """After a did:key rotation no new entries go into the lists of the old DID."""
+        self.session.execute(
+            update(StatusList)
+            .where(
+                StatusList.provider_id == provider_id,
+                StatusList.issuer == issuer,
+                StatusList.closed.is_(False),
+            )
+            .values(closed=True)
+        )
+
+    def add(self, status_list: StatusList) -> None:
+        self.session.add(status_list)
+        flush_or_duplicate(self.session)
+
+    def public(self, list_id: str) -> StatusList | None:
+        """A list by its public id: lists are public documents, not tenant data."""
+        return self.session.get(StatusList, list_id)
+
+    def public_for_update(self, list_id: str) -> StatusList | None:
+        return self.session.get(StatusList, list_id, with_for_update=True)
+
+    def add_entries(self, entries: Sequence[StatusEntryRecord]) -> None:
+        self.session.add_all(entries)
+        flush_or_duplicate(self.session)
+
+    def link(self, provider_id: str, list_id: str, index: int, credential_row_id: str) -> bool:
+        """Give a handed-out index to its credential; False if it was linked already."""
+        result = self.session.execute(
+            update(StatusEntryRecord)
+            .where(
+                StatusEntryRecord.provider_id == provider_id,
+                StatusEntryRecord.list_id == list_id,
+                StatusEntryRecord.index == index,
+                StatusEntryRecord.credential_row_id.is_(None),
+            )
+            .values(credential_row_id=credential_row_id)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def entry_of(
+        self, provider_id: str, credential_row_id: str, purpose: str
+    ) -> tuple[StatusEntryRecord, StatusList] | None:
+        row = self.session.execute(
+            select(StatusEntryRecord, StatusList)
+            .join(StatusList, StatusList.id == StatusEntryRecord.list_id)
+            .where(
+                StatusEntryRecord.provider_id == provider_id,
+                StatusEntryRecord.credential_row_id == credential_row_id,
+                StatusList.purpose == purpose,
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def of_provider(self, provider_id: str) -> Sequence[StatusList]:
+        return self.session.scalars(owned_by(StatusList, provider_id)).all()
+
+    def linked_entries(self, list_id: str) -> Sequence[StatusEntryRecord]:
+        return self.session.scalars(
+            select(StatusEntryRecord).where(
+                StatusEntryRecord.list_id == list_id,
+                StatusEntryRecord.credential_row_id.is_not(None),
+            )
+        ).all()
+
+
+class AuditLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def head(self) -> AuditHead:
+        """The chain's head, locked: every write transaction takes it first."""
+        head = self.session.get(AuditHead, 1, with_for_update=True)
+        if head is None:
+            raise RuntimeError("the audit chain has no head: run the migrations")
+        return head
+
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    @staticmethod
+    def head_model() -> type[AuditHead]:
+        return AuditHead
+
+    def page(self, *, provider_id: str | None, after: int, limit: int) -> Sequence[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.seq > after)
+        if provider_id is not None:
+            query = owned_by(AuditEvent, provider_id).where(AuditEvent.seq > after)
+        return self.session.scalars(query.order_by(AuditEvent.seq).limit(limit)).all()
+
+    def all(self) -> Sequence[AuditEvent]:
+        return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()

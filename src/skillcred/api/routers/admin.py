@@ -29,7 +29,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -> Response:
     with context.database.writing() as session:
         service = context.providers(session)
-        registered = service.create(slug=body.slug, name=body.name, did_method=body.didMethod)
+        registered = service.create(
+            slug=body.slug, name=body.name, did_method=body.didMethod, actor="operator:admin-api"
+        )
         created = {**service.summary(registered.provider), "apiKey": registered.api_key}
     return json_response(created, 201)
 
@@ -54,7 +56,7 @@ def rotate_key(slug: str, _admin: AdminOnly, context: Context) -> Response:
     with context.database.writing() as session:
         service = context.providers(session)
         provider = service.by_slug(slug)
-        service.rotate_key(provider)
+        service.rotate_key(provider, actor="operator:admin-api")
         summary = service.summary(provider)
     # This worker signs with the new key at once; the others within the cache's TTL.
     context.directory.forget()

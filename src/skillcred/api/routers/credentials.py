@@ -8,8 +8,15 @@ from fastapi import APIRouter, Header
 from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
-from skillcred.api.json import wrapped
-from skillcred.api.schemas import CredentialResponse, IssueRequest, IssueResponse, Problem
+from skillcred.api.json import json_response, wrapped
+from skillcred.api.schemas import (
+    CredentialResponse,
+    IssueRequest,
+    IssueResponse,
+    Problem,
+    UpdateStatusRequest,
+    UpdateStatusResponse,
+)
 from skillcred.errors import NotFoundError, RequestError
 from skillcred.services.issuance import IssueOptions, request_fingerprint
 
@@ -51,6 +58,31 @@ async def issue_credential(
         media_type="application/json",
         headers=headers,
     )
+
+
+@router.post(
+    "/credentials/status",
+    response_model=UpdateStatusResponse,
+    responses={400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    summary="Revoke, suspend or reinstate a credential (VC-API)",
+    description=(
+        "Sets the credential's bit in its revocation or suspension list. Revocation is final; "
+        "a suspension can be lifted with `status: false`. The change is in every status list "
+        "served after this answer."
+    ),
+)
+async def update_status(
+    body: UpdateStatusRequest, provider: CurrentProvider, context: Context
+) -> Response:
+    result = await context.status.change_async(
+        provider,
+        body.credentialId,
+        body.credentialStatus.statusPurpose,
+        body.status,
+        reason=body.reason,
+        actor=f"provider:{provider.slug}",
+    )
+    return json_response(result.to_json())
 
 
 @router.get(

@@ -146,3 +146,25 @@ def did_document(slug: str, context: Context) -> Response:
         media_type="application/did+json",
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+@router.get(
+    "/status-lists/{list_id}",
+    responses={
+        200: {"content": {"application/json": {}, "application/vc+ld+json": {}}},
+        404: {"model": Problem},
+    },
+    summary="A signed BitstringStatusListCredential",
+    description="Re-signed whenever a bit changed since its last signature.",
+)
+def status_list(list_id: str, request: Request, context: Context) -> Response:
+    body = context.status.list_document(list_id)
+    ttl = context.settings.status_list_ttl_seconds
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={ttl}"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    accept = request.headers.get("accept", "")
+    wants_vc = "application/vc+ld+json" in accept
+    media_type = "application/vc+ld+json" if wants_vc else "application/json"
+    return Response(body, media_type=media_type, headers=headers)

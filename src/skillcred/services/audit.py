@@ -1,0 +1,120 @@
+"""The audit trail: append-only, each record chained to the one before by a SHA-256 hash.
+
+A record's hash covers its sequence number, time, actor, action, subject, reason, data
+and the previous record's hash (RFC 8785 JSON of those fields), so changing, removing or
+reordering any stored record breaks the chain from there on; ``verify_chain`` finds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
+from skillcred.core.datetimes import utc_now
+from skillcred.storage.models import AuditEvent
+from skillcred.storage.repositories import AuditLog
+
+GENESIS = "0" * 64
+
+
+def _timestamp(moment: datetime) -> str:
+    # SQLite hands back naive datetimes: they were written in UTC.
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(event: AuditEvent) -> str:
+    fields = {
+        "seq": event.seq,
+        "providerId": event.provider_id,
+        "occurredAt": _timestamp(event.occurred_at),
+        "actor": event.actor,
+        "action": event.action,
+        "subject": event.subject,
+        "reason": event.reason,
+        "data": orjson.loads(event.data),
+        "prevHash": event.prev_hash,
+    }
+    return hashlib.sha256(jcs(fields)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    provider_id: str | None = None,
+    subject: str | None = None,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append an event to the chain inside the caller's transaction."""
+    log = AuditLog(session)
+    head = log.head()
+    event = AuditEvent(
+        seq=head.seq + 1,
+        provider_id=provider_id,
+        occurred_at=at or utc_now(),
+        actor=actor,
+        action=action,
+        subject=subject,
+        reason=reason,
+        data=jcs(dict(data or {})).decode(),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event)
+    log.add(event)
+    head.seq = event.seq
+    head.hash = event.hash
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(events: Iterable[AuditEvent], *, head_seq: int, head_hash: str) -> ChainReport:
+    previous = GENESIS
+    expected_seq = 1
+    count = 0
+    for event in events:
+        count += 1
+        if event.seq != expected_seq:
+            return ChainReport(False, count, event.seq, f"record {expected_seq} is missing")
+        if event.prev_hash != previous:
+            return ChainReport(False, count, event.seq, "it does not follow the record before it")
+        if event_hash(event) != event.hash:
+            return ChainReport(False, count, event.seq, "its content does not match its hash")
+        previous = event.hash
+        expected_seq += 1
+    if head_seq != expected_seq - 1 or head_hash != previous:
+        return ChainReport(
+            False, count, expected_seq, "the chain ends before its recorded head (records removed)"
+        )
+    return ChainReport(True, count)
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "occurredAt": _timestamp(event.occurred_at),
+        "actor": event.actor,
+        "action": event.action,
+        "subject": event.subject,
+        "reason": event.reason,
+        "data": orjson.loads(event.data),
+        "prevHash": event.prev_hash,
+        "hash": event.hash,
+    }

@@ -1,0 +1,413 @@
+"""Revocation and suspension with W3C Bitstring Status List v1.0.
+
+Allocation: each list has 131,072 entries; indexes are drawn at random among the free
+ones (a list then says nothing about issuance order). A worker reserves a small block
+of random indexes at a time in one committed transaction, and hands them out from
+memory: an index is never handed out twice (an allocation bitmap in the list's row,
+changed under the row's lock, plus the (list, index) primary key), and an index whose
+request fails, or whose worker dies, is wasted, never reused. A list that fills is
+closed and a fresh one opened.
+
+Changes lock the list's row, flip the bit and bump the list's version in the same
+transaction as the audit record; the answer is sent after the commit, and a list is
+re-signed whenever it is served with a version newer than its signature — so every list
+served after an acknowledged change carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from skillcred.core.datamodel import as_list, version_of
+from skillcred.core.datetimes import format_date_time, utc_now
+from skillcred.core.jsonld.loader import DocumentLoader
+from skillcred.core.proofs import add_proof
+from skillcred.core.status_list import (
+    ENTRY_TYPE,
+    MIN_ENTRIES,
+    Bitstring,
+    StatusEntry,
+    entry_json,
+    list_credential,
+)
+from skillcred.errors import ConflictError, NotFoundError, RequestError
+from skillcred.services import audit
+from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.storage.db import Database
+from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
+from skillcred.storage.repositories import Credentials, SigningKeys, StatusLists
+from skillcred.storage.writer import BatchWriter
+
+REVOCATION = "revocation"
+SUSPENSION = "suspension"
+PURPOSES = (REVOCATION, SUSPENSION)
+STATUS_LISTS_PATH = "/status-lists/"
+_random = random.SystemRandom()
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    list_id: str
+    index: int
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    credential_id: str
+    purpose: str
+    status: bool
+    changed: bool
+    list_url: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "credentialId": self.credential_id,
+            "statusPurpose": self.purpose,
+            "status": self.status,
+            "changed": self.changed,
+            "statusListCredential": self.list_url,
+        }
+
+
+def requested_purposes(credential: Mapping[str, Any], option: Any) -> list[str]:
+    """Which status entries a credential gets: revocation always, suspension when asked
+    for or when the credential expires (a safety certificate)."""
+    if option is None:
+        return [REVOCATION, SUSPENSION] if "validUntil" in credential else [REVOCATION]
+    if not isinstance(option, list) or not all(isinstance(p, str) for p in option):
+        raise RequestError("options.statusPurposes must be an array such as ['revocation']")
+    unknown = [p for p in option if p not in PURPOSES]
+    if unknown:
+        raise RequestError(
+            f"unknown status purpose {unknown[0]!r}; this issuer keeps 'revocation' and "
+            "'suspension' lists"
+        )
+    return [p for p in PURPOSES if p in option]
+
+
+class StatusService:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        writer: BatchWriter,
+        signers: SignerCache,
+        directory: ProviderDirectory,
+        loader: DocumentLoader,
+        base_url: str,
+        ttl_seconds: int,
+        entries: int = MIN_ENTRIES,
+        block: int = 32,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.database = database
+        self.writer = writer
+        self.signers = signers
+        self.directory = directory
+        self.loader = loader
+        self.base_url = base_url
+        self.ttl_seconds = ttl_seconds
+        self.entries = entries
+        self.block = block
+        self.clock = clock
+        self._pools: dict[tuple[str, str, str], deque[Allocation]] = {}
+        self._lock = threading.Lock()
+
+    # --- URLs ----------------------------------------------------------------------
+
+    def list_url(self, list_id: str) -> str:
+        return f"{self.base_url}{STATUS_LISTS_PATH}{list_id}"
+
+    def local_list_id(self, url: str) -> str | None:
+        prefix = self.base_url + STATUS_LISTS_PATH
+        if url.startswith(prefix) and "/" not in url[len(prefix) :] and url[len(prefix) :]:
+            return url[len(prefix) :]
+        return None
+
+    # --- allocation ------------------------------------------------------------------
+
+    def allocate(
+        self, provider: Provider, credential: dict[str, Any], purposes_option: Any
+    ) -> tuple[dict[str, Any], list[Allocation]]:
+        """Add status entries to a credential about to be signed (VC 2.0 only).
+
+        A credential that brings its own ``credentialStatus`` keeps it as given."""
+        if "credentialStatus" in credential or version_of(credential) != "2.0":
+            if purposes_option:
+                raise RequestError(
+                    "options.statusPurposes needs a VC 2.0 credential without credentialStatus"
+                )
+            return credential, []
+        purposes = requested_purposes(credential, purposes_option)
+        if not purposes:
+            return credential, []
+        issuer = provider.did
+        allocations = [self._take(provider, purpose, issuer) for purpose in purposes]
+        entries = [entry_json(a.purpose, a.index, self.list_url(a.list_id)) for a in allocations]
+        completed = dict(credential)
+        completed["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        return completed, allocations
+
+    def _take(self, provider: Provider, purpose: str, issuer: str) -> Allocation:
+        key = (provider.id, purpose, issuer)
+        with self._lock:
+            pool = self._pools.setdefault(key, deque())
+            if pool:
+                return pool.popleft()
+        reserved = self.writer.run(
+            lambda session: self._reserve(session, provider.id, purpose, issuer, self.block)
+        )
+        with self._lock:
+            pool = self._pools.setdefault(key, deque())
+            pool.extend(reserved[1:])
+        return reserved[0]
+
+    def _reserve(
+        self, session: Session, provider_id: str, purpose: str, issuer: str, count: int
+    ) -> list[Allocation]:
+        lists = StatusLists(session)
+        taken: list[Allocation] = []
+        now = self.clock()
+        while len(taken) < count:
+            status_list = lists.open_for_update(provider_id, purpose, issuer)
+            if status_list is None:
+                status_list = StatusList(
+                    id=str(uuid.uuid4()),
+                    provider_id=provider_id,
+                    purpose=purpose,
+                    issuer=issuer,
+                    entries=self.entries,
+                    allocation=bytes(self.entries // 8),
+                    allocated=0,
+                    closed=False,
+                    bits=bytes(self.entries // 8),
+                    version=0,
+                    signed_version=-1,
+                    created_at=now,
+                )
+                lists.add(status_list)
+            allocation = bytearray(status_list.allocation)
+            free = status_list.entries - status_list.allocated
+            picks = _random_free(allocation, status_list.entries, min(count - len(taken), free))
+            lists.add_entries(
+                [
+                    StatusEntryRecord(
+                        list_id=status_list.id,
+                        index=index,
+                        provider_id=provider_id,
+                        allocated_at=now,
+                    )
+                    for index in picks
+                ]
+            )
+            status_list.allocation = bytes(allocation)
+            status_list.allocated += len(picks)
+            if status_list.allocated >= status_list.entries:
+                status_list.closed = True
+            session.flush()
+            taken.extend(Allocation(status_list.id, index, purpose) for index in picks)
+        return taken
+
+    def link(
+        self, session: Session, provider_id: str, row_id: str, allocations: list[Allocation]
+    ) -> None:
+        """Inside the issuance write: the handed-out indexes now belong to the credential."""
+        lists = StatusLists(session)
+        for allocation in allocations:
+            if not lists.link(provider_id, allocation.list_id, allocation.index, row_id):
+                raise RuntimeError(
+                    f"status index {allocation.index} of list {allocation.list_id} was "
+                    "linked already; refusing to reuse it"
+                )
+
+    # --- changes ---------------------------------------------------------------------
+
+    def change(
+        self,
+        provider: Provider,
+        credential_id: str,
+        purpose: str,
+        status: bool,
+        *,
+        reason: str | None,
+        actor: str,
+    ) -> ChangeResult:
+        return self.writer.run(
+            lambda s: self._change(s, provider, credential_id, purpose, status, reason, actor)
+        )
+
+    async def change_async(
+        self,
+        provider: Provider,
+        credential_id: str,
+        purpose: str,
+        status: bool,
+        *,
+        reason: str | None,
+        actor: str,
+    ) -> ChangeResult:
+        return await asyncio.wrap_future(
+            self.writer.submit(
+                lambda s: self._change(s, provider, credential_id, purpose, status, reason, actor)
+            )
+        )
+
+    def _change(
+        self,
+        session: Session,
+        provider: Provider,
+        credential_id: str,
+        purpose: str,
+        status: bool,
+        reason: str | None,
+        actor: str,
+    ) -> ChangeResult:
+        credential = Credentials(session).get(provider.id, credential_id)
+        if credential is None:
+            raise NotFoundError(
+                f"this provider has issued no credential with the id {credential_id!r}"
+            )
+        found = StatusLists(session).entry_of(provider.id, credential.id, purpose)
+        if found is None:
+            raise NotFoundError(f"credential {credential_id!r} has no {purpose} status entry")
+        entry, _ = found
+        status_list = StatusLists(session).public_for_update(entry.list_id)
+        assert status_list is not None
+        bits = Bitstring(status_list.bits)
+        current = bool(bits.get(entry.index))
+        url = self.list_url(status_list.id)
+        if current == status:
+            return ChangeResult(credential_id, purpose, status, False, url)
+        if purpose == REVOCATION and not status:
+            raise ConflictError(
+                f"credential {credential_id!r} is revoked, and revocation is final; "
+                "issue a new credential instead"
+            )
+        bits.set(entry.index, int(status))
+        status_list.bits = bits.raw
+        status_list.version += 1
+        action = {
+            (REVOCATION, True): "credential.revoked",
+            (SUSPENSION, True): "credential.suspended",
+            (SUSPENSION, False): "credential.reinstated",
+        }[(purpose, status)]
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            provider_id=provider.id,
+            subject=credential_id,
+            reason=reason,
+            data={
+                "statusListCredential": url,
+                "statusListIndex": entry.index,
+                "version": status_list.version,
+            },
+            at=self.clock(),
+        )
+        return ChangeResult(credential_id, purpose, status, True, url)
+
+    # --- the list credential ---------------------------------------------------------
+
+    def list_document(self, list_id: str) -> bytes:
+        """The signed list credential, re-signed when a bit changed since its signature."""
+        with self.database.reading() as session:
+            status_list = StatusLists(session).public(list_id)
+            if status_list is None:
+                raise NotFoundError(f"there is no status list {list_id!r}")
+            if status_list.signed_version == status_list.version and status_list.signed_document:
+                return status_list.signed_document.encode()
+            key = self._list_key(session, status_list)
+            version, bits = status_list.version, status_list.bits
+            issuer, purpose = status_list.issuer, status_list.purpose
+        now = self.clock()
+        unsigned = list_credential(
+            list_url=self.list_url(list_id),
+            issuer=issuer,
+            purpose=purpose,
+            bitstring=Bitstring(bits),
+            valid_from=format_date_time(now),
+            ttl_ms=self.ttl_seconds * 1000,
+        )
+        signed = add_proof(
+            unsigned, signer=self.signers.signer_for(key), created=now, loader=self.loader
+        )
+        body = orjson.dumps(signed)
+
+        def store(session: Session) -> None:
+            current = StatusLists(session).public(list_id)
+            if current is not None and current.signed_version < version:
+                current.signed_version = version
+                current.signed_document = body.decode()
+                current.signed_at = now
+
+        # Kept for the next reader; the answer does not wait for it.
+        self.writer.submit(store)
+        return body
+
+    def _list_key(self, session: Session, status_list: StatusList) -> Any:
+        keys = SigningKeys(session)
+        provider_key = keys.current(status_list.provider_id)
+        if provider_key is not None and provider_key.controller == status_list.issuer:
+            return provider_key
+        # A did:key provider rotated: the list stays under the DID its credentials name,
+        # signed by that DID's (retired) key, so earlier credentials keep a valid status.
+        key = keys.controlled_by(status_list.provider_id, status_list.issuer)
+        if key is None:
+            raise NotFoundError(f"no key of {status_list.issuer} is left to sign its status list")
+        return key
+
+    # --- reading statuses of this service's own lists -----------------------------------
+
+    def local_value(self, entry: StatusEntry) -> tuple[int, StatusList] | None:
+        """The value of an entry in one of this service's lists (None: not ours)."""
+        list_id = self.local_list_id(entry.list_url)
+        if list_id is None:
+            return None
+        with self.database.reading() as session:
+            status_list = StatusLists(session).public(list_id)
+        if status_list is None:
+            raise NotFoundError(f"there is no status list {entry.list_url}")
+        return Bitstring(status_list.bits).get(entry.index), status_list
+
+
+def _random_free(allocation: bytearray, entries: int, count: int) -> list[int]:
+    """``count`` random indexes whose allocation bit is 0; marks them allocated."""
+    picks: list[int] = []
+    attempts = 0
+    while len(picks) < count:
+        index = _random.randrange(entries)
+        attempts += 1
+        mask = 0x80 >> (index & 7)
+        if allocation[index >> 3] & mask:
+            if attempts > 64 * (count + 1):
+                # Nearly full: pick among the free ones directly.
+                free = [i for i in range(entries) if not allocation[i >> 3] & (0x80 >> (i & 7))]
+                for index in _random.sample(free, count - len(picks)):
+                    allocation[index >> 3] |= 0x80 >> (index & 7)
+                    picks.append(index)
+                break
+            continue
+        allocation[index >> 3] |= mask
+        picks.append(index)
+    return picks
+
+
+def entries_in(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
+        e
+        for e in as_list(credential.get("credentialStatus"))
+        if isinstance(e, Mapping) and e.get("type") == ENTRY_TYPE
+    ]
