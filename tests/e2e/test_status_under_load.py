@@ -64,7 +64,8 @@ def test_concurrent_issuance_and_status_changes(tmp_path: Path, database_url: st
     with engine.connect() as connection:
         linked = connection.execute(
             text(
-                "SELECT count(*), count(DISTINCT credential_row_id) FROM status_entries WHERE credential_row_id IS NOT NULL"
+                "SELECT count(*), count(DISTINCT credential_row_id) FROM status_entries "
+                "WHERE credential_row_id IS NOT NULL"
             )
         ).one()
         stored = connection.execute(text("SELECT count(*) FROM credentials")).scalar_one()
