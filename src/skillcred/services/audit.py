@@ -58,9 +58,9 @@ def record(
 ) -> AuditEvent:
     """Append an event to the chain inside the caller's transaction."""
     log = AuditLog(session)
-    head = log.head()
+    head_seq, head_hash = log.head()
     event = AuditEvent(
-        seq=head.seq + 1,
+        seq=head_seq + 1,
         provider_id=provider_id,
         occurred_at=at or utc_now(),
         actor=actor,
@@ -68,12 +68,10 @@ def record(
         subject=subject,
         reason=reason,
         data=jcs(dict(data or {})).decode(),
-        prev_hash=head.hash,
+        prev_hash=head_hash,
     )
     event.hash = event_hash(event)
-    log.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
+    log.append(event)
     return event
 
 

