@@ -21,7 +21,7 @@ from skillcred.core.jsonld.canon import canonicalize, canonicalize_reference
 from skillcred.core.jsonld.loader import default_loader
 
 HERE = Path(__file__).resolve().parent
-VECTORS = HERE.parent.parent / "shared" / "vectors" / "eddsa"
+VECTORS = HERE.parent / "tests" / "vectors" / "eddsa"
 
 
 def proof_configuration(credential: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from skillcred import Verifier, load_key_file, sign_credential
 
 ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT.parent / "shared" / "vectors"
+VECTORS = ROOT / "tests" / "vectors"
 KEY_FILE = VECTORS / "eddsa" / "keyPair.json"
 CREDENTIALS = {
     "vector": VECTORS / "eddsa" / "unsigned.json",

@@ -38,7 +38,7 @@ SKILLCRED = str(Path(sys.executable).with_name("skillcred"))
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CREDENTIALS = {
     "skill": ROOT / "tests" / "data" / "skill-credential.json",
-    "vector": ROOT.parent / "shared" / "vectors" / "eddsa" / "unsigned.json",
+    "vector": ROOT / "tests" / "vectors" / "eddsa" / "unsigned.json",
 }
 
 WRK_SCRIPT = """

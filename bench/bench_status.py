@@ -45,7 +45,7 @@ from bench_http_issue import run as run_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SKILLCRED = str(Path(sys.executable).with_name("skillcred"))
-KEY_FILE = ROOT.parent / "shared" / "vectors" / "eddsa" / "keyPair.json"
+KEY_FILE = ROOT / "tests" / "vectors" / "eddsa" / "keyPair.json"
 
 
 def percentile(values: list[float], fraction: float) -> float:

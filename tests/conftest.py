@@ -12,17 +12,16 @@ import pytest
 from tests.support.reference import ReferenceImplementation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: The W3C vectors and 1EdTech schemas live beside the checkout (../shared/vectors).
-VECTORS = REPO_ROOT.parent / "shared" / "vectors"
+#: The W3C test vectors, 1EdTech schemas and context files, as published (tests/vectors;
+#: a copy of the project's ../shared/vectors, kept identical by test_vectors_are_current).
+VECTORS = REPO_ROOT / "tests" / "vectors"
+SHARED_VECTORS = REPO_ROOT.parent / "shared" / "vectors"
 
 
 def vector_path(*parts: str) -> Path:
     path = VECTORS.joinpath(*parts)
     if not path.exists():
-        pytest.fail(
-            f"the test vector {path} is missing: the W3C vectors are expected in "
-            f"{VECTORS} (../shared/vectors beside the checkout)"
-        )
+        pytest.fail(f"the test vector {path} is missing: the W3C vectors are expected in {VECTORS}")
     return path
 
 
