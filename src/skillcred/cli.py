@@ -17,7 +17,6 @@ from skillcred.core.issuing import is_presentation
 from skillcred.core.jsonld.loader import default_loader
 from skillcred.core.keys import Ed25519KeyPair, load_key_file
 from skillcred.core.proofs import add_proof
-from skillcred.core.verifying import Verifier
 from skillcred.errors import SkillcredError
 
 EXIT_OK = 0
@@ -112,10 +111,35 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify without a server: DIDs, status lists and allowed schemas are fetched with
+    the same guards as the service (``--offline``: nothing is fetched, and a status that
+    could not be checked is reported as not performed, so the answer is not verified)."""
+    from skillcred.api.context import remote_fetcher, schema_fetch
+    from skillcred.core.passport import summary
+    from skillcred.core.schemas import JsonSchemaChecker
+    from skillcred.services.trust import TrustDirectory, load_trust_list
+    from skillcred.services.verification import build_verifier
+
     document = _read_json(args.file)
     if not isinstance(document, dict):
         _fail("the document to verify must be a JSON object")
-    verifier = Verifier()
+    settings = _settings()
+    trust_file = Path(args.trust_list) if args.trust_list else settings.trust_list_file
+    try:
+        trust_list = load_trust_list(trust_file) if trust_file is not None else {}
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    fetcher = None if args.offline else remote_fetcher(settings)
+    verifier = build_verifier(
+        loader=default_loader(),
+        status=None,
+        fetcher=fetcher,
+        trust=TrustDirectory(None, trust_list),
+        schemas=JsonSchemaChecker(
+            fetch=None if fetcher is None else schema_fetch(fetcher, settings.schema_hosts)
+        ),
+        status_ttl_seconds=settings.status_list_ttl_seconds,
+    )
     if is_presentation(document):
         result = verifier.verify_presentation(
             document,
@@ -123,9 +147,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
             domain=args.domain,
             unsigned_allowed=args.allow_unsigned_presentation,
         )
+        output = result.to_json()
+        credentials = document.get("verifiableCredential", [])
+        credentials = credentials if isinstance(credentials, list) else [credentials]
+        output["skills"] = [
+            {**summary(c, r), **r.summary}
+            for c, r in zip(credentials, result.credentials, strict=False)
+        ]
     else:
         result = verifier.verify_credential(document)
-    _print_json(result.to_json())
+        output = result.to_json()
+        output["summary"] = summary(document, result)
+    output["offline"] = bool(args.offline)
+    _print_json(output)
     return EXIT_OK if result.verified else EXIT_NOT_VERIFIED
 
 
@@ -288,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline",
         action="store_true",
         help="no network lookups; status checks are then reported as not performed",
+    )
+    verify.add_argument(
+        "--trust-list",
+        help="JSON file of trusted issuer DIDs and names (SKILLCRED_TRUST_LIST_FILE)",
     )
     verify.add_argument(
         "--allow-unsigned-presentation",

@@ -78,9 +78,9 @@ class DocumentLoaderError(JsonLdError):
 class SafeModeError(JsonLdError):
     """JSON-LD processing would silently drop or rewrite data (a term, a type, a value)."""
 
-    code = "JSONLD_SAFE_MODE_ERROR"
-    type_uri = "urn:skillcred:problem:jsonld-safe-mode"
-    title = "JSON-LD would drop data"
+    code = "DATA_LOSS_DETECTION_ERROR"
+    type_uri = DI_ERRORS + "DATA_LOSS_DETECTION_ERROR"
+    title = "Data would be lost"
 
 
 class ProofGenerationError(SkillcredError):
@@ -129,6 +129,7 @@ _DI_CODES = frozenset(
         "INVALID_VERIFICATION_METHOD",
         "INVALID_PROOF_CONFIGURATION",
         "INVALID_PROOF_DATETIME",
+        "DATA_LOSS_DETECTION_ERROR",
     }
 )
 _STATUS_CODES = frozenset(

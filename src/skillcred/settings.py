@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     trust_list_file: Path | None = None
     #: let did:web and status list lookups reach loopback and private addresses (tests)
     unsafe_allow_private_addresses: bool = False
+    #: hosts JSON Schemas may be fetched from (the shipped ones need none)
+    schema_hosts: list[str] = Field(default_factory=list)
     #: CA bundle for remote HTTPS lookups (default: the system's)
     remote_ca_file: Path | None = None
     remote_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -19,7 +19,7 @@ EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 def changed(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     credential = copy.deepcopy(CREDENTIAL)
     change(credential)
-    return credential
+    return copy.deepcopy(credential)  # the cases' values stay untouched
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -46,7 +46,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "no VerifiableCredential type": (_set("type", ["ExampleSkillCredential"]), "must include"),
     "id with a space": (
         _set("id", "https ://example.org/1"),
-        "id 'https ://example.org/1' is not a URL",
+        'id "https ://example.org/1" is not a URL',
     ),
     "null id": (_set("id", None), "is not a URL"),
     "array id": (_set("id", ["urn:uuid:1"]), "is not a URL"),
@@ -121,6 +121,59 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("@context", [V2, EXAMPLES, {"@vocab": None}]),
         "ExampleSkillCredential",
     ),
+    "issuer name as a value object with an extra key": (
+        _set("issuer", {"id": "did:example:placeholder", "name": {"@value": "x", "url": "y"}}),
+        "issuer.name is a value object with 'url'",
+    ),
+    "relatedResource as a string": (
+        _set("relatedResource", ["https://www.w3.org/ns/credentials/v2"]),
+        "relatedResource[0] must be an object",
+    ),
+    "relatedResource without id": (
+        _set(
+            "relatedResource", [{"digestMultibase": "uWZVc7WaX1h4D8rJVb-vlMIqxaEKEb1tYbX8fet7JJzQ"}]
+        ),
+        "relatedResource[0].id must be a URL",
+    ),
+    "relatedResource without digest": (
+        _set("relatedResource", [{"id": "https://www.w3.org/ns/credentials/v2"}]),
+        "needs a digestSRI or a digestMultibase",
+    ),
+    "relatedResource twice": (
+        _set(
+            "relatedResource",
+            [
+                {
+                    "id": "https://www.w3.org/ns/credentials/v2",
+                    "digestMultibase": "uWZVc7WaX1h4D8rJVb-vlMIqxaEKEb1tYbX8fet7JJzQ",
+                },
+                {
+                    "id": "https://www.w3.org/ns/credentials/v2",
+                    "digestMultibase": "uWZVc7WaX1h4D8rJVb-vlMIqxaEKEb1tYbX8fet7JJzQ",
+                },
+            ],
+        ),
+        "appears twice",
+    ),
+    "relatedResource with a wrong digest": (
+        _set(
+            "relatedResource",
+            [
+                {
+                    "id": "https://www.w3.org/ns/credentials/v2",
+                    "digestMultibase": "uM4RgWQc3RUDtjJCSgTJtTfvpZ7SPEg_LNO0ESlovQC0",
+                }
+            ],
+        ),
+        "does not match the resource",
+    ),
+    "relatedResource with a malformed SRI digest": (
+        _set(
+            "relatedResource",
+            [{"id": "https://www.w3.org/ns/credentials/v2", "digestSRI": "sha384-_rCVIV7f"}],
+        ),
+        "digestSRI must be",
+    ),
     "unknown remote context": (
         _set("@context", [V2, "https://evil.example/context"]),
         "evil.example",
@@ -133,10 +186,46 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 def test_malformed_credential_is_refused(service: Service, case: str, cryptosuite: str) -> None:
     change, message = CASES[case]
     provider = service.create_provider("strict")
-    response = service.issue(provider["apiKey"], changed(change), {"cryptosuite": cryptosuite})
+    credential = changed(change)
+    if (
+        isinstance(credential.get("issuer"), dict)
+        and credential["issuer"]["id"] == "did:example:placeholder"
+    ):
+        credential["issuer"]["id"] = provider["did"]
+    response = service.issue(provider["apiKey"], credential, {"cryptosuite": cryptosuite})
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert {"type", "title", "status", "detail"} <= set(body)
     assert message in body["detail"], body
     assert stored_count(service) == 0
+
+
+def test_related_resources_with_the_published_digests_are_accepted(service: Service) -> None:
+    import base64
+    import hashlib
+
+    from tests.conftest import REPO_ROOT
+
+    content = (REPO_ROOT / "contexts" / "credentials-v2.jsonld").read_bytes()
+    related = {
+        "id": V2,
+        "mediaType": "application/ld+json",
+        "digestSRI": "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode(),
+        "digestMultibase": "u"
+        + base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode().rstrip("="),
+    }
+    elsewhere = {
+        "id": "https://example.org/terms.pdf",
+        "digestSRI": "sha256-" + base64.b64encode(b"x" * 32).decode(),
+    }
+    provider = service.create_provider("related")
+    response = service.issue(
+        provider["apiKey"], {**CREDENTIAL, "relatedResource": [related, elsewhere]}
+    )
+    assert response.status_code == 201, response.text
+    verified = service.client.post(
+        "/credentials/verify",
+        json={"verifiableCredential": response.json()["verifiableCredential"]},
+    )
+    assert verified.status_code == 200, verified.text

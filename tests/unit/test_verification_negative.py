@@ -202,11 +202,11 @@ def test_unknown_remote_context_fails_without_network(no_network: list[object]) 
 
 
 def test_unknown_remote_context_is_refused_when_signing(no_network: list[object]) -> None:
-    from skillcred.errors import ProofGenerationError
+    from skillcred.errors import DocumentLoaderError
 
     document = credential()
     document["@context"] = [*document["@context"], "https://evil.example/context.jsonld"]
-    with pytest.raises(ProofGenerationError, match="not one of the contexts"):
+    with pytest.raises(DocumentLoaderError, match="not one of the contexts"):
         sign_credential(document, key=ISSUER)
     assert no_network == []
 

@@ -12,7 +12,7 @@ from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
 from skillcred.api.middleware import BodySizeLimit
-from skillcred.api.routers import admin, audit, credentials, public
+from skillcred.api.routers import admin, audit, credentials, public, verify, web
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         description=DESCRIPTION,
         openapi_tags=[
             {"name": "issuing", "description": "VC-API issuing, for providers (API key)."},
+            {"name": "verifying", "description": "VC-API verification, public."},
             {"name": "public", "description": "Public documents: contexts, schemas, DIDs, health."},
             {"name": "operator", "description": "Provider registration (admin token)."},
             {"name": "audit", "description": "The audit trail (auditor token or API key)."},
@@ -38,10 +39,13 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.context = context
     problems.install(app)
+    # Verification first: POST /credentials/verify must not fall to GET /credentials/{id}.
+    app.include_router(verify.router)
     app.include_router(credentials.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
+    app.include_router(web.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

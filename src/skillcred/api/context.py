@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
+from skillcred.core.schemas import JsonSchemaChecker
 from skillcred.core.verifying import Verifier
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
@@ -22,6 +26,7 @@ from skillcred.services.providers import (
 )
 from skillcred.services.remote import GuardedFetcher
 from skillcred.services.status import StatusService
+from skillcred.services.trust import TrustDirectory, load_trust_list
 from skillcred.services.verification import build_verifier
 from skillcred.settings import Settings
 from skillcred.storage.db import Database, open_database
@@ -45,6 +50,34 @@ def remote_fetcher(settings: Settings) -> GuardedFetcher:
         allow_private_addresses=settings.unsafe_allow_private_addresses,
         verify=verify,
     )
+
+
+def schema_fetch(fetcher: GuardedFetcher, hosts: list[str]) -> Callable[[str], bytes] | None:
+    """Schemas are fetched only from the hosts the operator allows."""
+    if not hosts:
+        return None
+    allowed = {h.lower() for h in hosts}
+
+    def fetch(url: str) -> bytes:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in allowed:
+            raise LookupError(
+                f"the schema {url} is not known here, and {host or 'its host'} is not one of "
+                "the hosts schemas are fetched from (SKILLCRED_SCHEMA_HOSTS)"
+            )
+        return fetcher.fetch(url, accept="application/schema+json, application/json")
+
+    return fetch
+
+
+def local_schemas(base_url: str) -> dict[str, Any]:
+    """The project's own schemas under this service's URL (/schemas/...)."""
+    folder = data_dir("schemas")
+    schemas: dict[str, Any] = {}
+    for path in sorted(folder.rglob("*.json")):
+        relative = path.relative_to(folder).as_posix()
+        schemas[f"{base_url}/schemas/{relative}"] = json.loads(path.read_bytes())
+    return schemas
 
 
 def service_loader(settings: Settings) -> DocumentLoader:
@@ -83,11 +116,21 @@ class AppContext:
             ttl_seconds=self.settings.status_list_ttl_seconds,
         )
         self.fetcher = remote_fetcher(self.settings)
+        trust_list = (
+            load_trust_list(self.settings.trust_list_file)
+            if self.settings.trust_list_file is not None
+            else {}
+        )
         self.verifier = build_verifier(
             loader=self.loader,
             status=self.status,
             fetcher=self.fetcher,
             local_did=self.local_did_document,
+            trust=TrustDirectory(self.database, trust_list),
+            schemas=JsonSchemaChecker(
+                extra=local_schemas(self.settings.base_url),
+                fetch=schema_fetch(self.fetcher, self.settings.schema_hosts),
+            ),
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
         )
 

@@ -157,3 +157,57 @@ class AuditEventOut(BaseModel):
 class AuditPage(BaseModel):
     events: list[AuditEventOut]
     next: int | None = Field(description="Pass as `after` for the next page; null at the end.")
+
+
+class VerifyCredentialRequest(BaseModel):
+    """VC-API VerifyCredentialRequest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verifiableCredential: Any = Field(description="The credential to verify.")
+    options: dict[str, Any] | None = Field(
+        default=None, description="`checks`: which checks to run besides the proof."
+    )
+
+
+class VerifyPresentationRequest(BaseModel):
+    """VC-API VerifyPresentationRequest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verifiablePresentation: Any = Field(description="The presentation (skills passport).")
+    options: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "`challenge`, `domain`: what the holder's proof must carry; `checks`; "
+            "`allowUnsignedPresentation`: accept a presentation without a holder proof."
+        ),
+    )
+
+
+class ProblemOut(BaseModel):
+    type: str
+    code: str
+    title: str
+    detail: str
+
+
+class CheckOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    check: str
+    outcome: Literal["passed", "failed", "not-performed", "skipped"]
+    problems: list[ProblemOut] | None = None
+
+
+class VerificationResponse(BaseModel):
+    """The structured result: one entry per check, problems as RFC 9457 details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verified: bool
+    kind: Literal["credential", "presentation"]
+    checks: list[CheckOut]
+    proofs: list[dict[str, Any]]
+    warnings: list[ProblemOut]
+    errors: list[ProblemOut]

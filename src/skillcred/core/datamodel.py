@@ -6,8 +6,11 @@ elsewhere. Each violation is a DataModelError naming the property and the rule.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -53,8 +56,8 @@ def version_of(document: Mapping[str, Any]) -> Version:
     if first == CREDENTIALS_V1:
         return "1.1"
     raise DataModelError(
-        f"the first @context must be {CREDENTIALS_V2!r} (or {CREDENTIALS_V1!r} for VC 1.1), "
-        f"not {first!r}"
+        f"the first @context must be {json.dumps(CREDENTIALS_V2)} (or {json.dumps(CREDENTIALS_V1)} "
+        f"for VC 1.1), not {json.dumps(first)}"
     )
 
 
@@ -63,7 +66,7 @@ def _check_contexts(document: Mapping[str, Any]) -> Version:
     for index, entry in enumerate(as_list(document["@context"])):
         if isinstance(entry, str):
             if not is_url(entry):
-                raise DataModelError(f"@context[{index}] {entry!r} is not a URL")
+                raise DataModelError(f"@context[{index}] {json.dumps(entry)} is not a URL")
         elif not isinstance(entry, Mapping):
             raise DataModelError(f"@context[{index}] must be a URL or an object")
     return version
@@ -77,12 +80,12 @@ def _check_type(document: Mapping[str, Any], required: str, where: str) -> None:
     if not values or not all(isinstance(t, str) and t for t in values):
         raise DataModelError(f"{where}type must be a string or an array of strings")
     if required not in values:
-        raise DataModelError(f"{where}type must include {required!r}")
+        raise DataModelError(f"{where}type must include {json.dumps(required)}")
 
 
 def _check_id(node: Mapping[str, Any], where: str) -> None:
     if "id" in node and not is_url(node["id"]):
-        raise DataModelError(f"{where}id {node['id']!r} is not a URL")
+        raise DataModelError(f"{where}id {json.dumps(node['id'])} is not a URL")
 
 
 def _check_typed_objects(document: Mapping[str, Any], name: str, *, need_id: bool) -> None:
@@ -137,7 +140,96 @@ def _date(document: Mapping[str, Any], name: str, *, require_zone: bool) -> date
         raise DataModelError(f"{name}: {exc}") from exc
 
 
-def check_credential(credential: Any, *, where: str = "") -> tuple[Version, ValidityPeriod]:
+_SRI = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})")
+_HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+def _check_related_resources(
+    credential: Mapping[str, Any], resources: Callable[[str], bytes | None]
+) -> None:
+    """VC 2.0 §5.3: each related resource is an object with a unique URL ``id`` and a
+    ``digestSRI`` (sha256/384/512, base64) and/or ``digestMultibase`` (multibase base64url or
+    base58btc of a SHA-256 digest); a digest of a resource this service has (the shipped
+    contexts) must match those exact bytes."""
+    if "relatedResource" not in credential:
+        return
+    raw = credential["relatedResource"]
+    entries = as_list(raw)
+    if not entries:
+        raise DataModelError("relatedResource must not be empty")
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        where = f"relatedResource[{index}]" if isinstance(raw, list) else "relatedResource"
+        if not isinstance(entry, Mapping):
+            raise DataModelError(f"{where} must be an object with an id and a digest")
+        resource = entry.get("id")
+        if not is_url(resource):
+            raise DataModelError(f"{where}.id must be a URL")
+        if resource in seen:
+            raise DataModelError(f"{where}.id {json.dumps(resource)} appears twice")
+        seen.add(str(resource))
+        if "digestSRI" not in entry and "digestMultibase" not in entry:
+            raise DataModelError(f"{where} needs a digestSRI or a digestMultibase")
+        content = resources(str(resource))
+        if "digestSRI" in entry:
+            match = (
+                _SRI.fullmatch(entry["digestSRI"]) if isinstance(entry["digestSRI"], str) else None
+            )
+            if match is None:
+                raise DataModelError(
+                    f"{where}.digestSRI must be sha256-, sha384- or sha512- and a base64 digest"
+                )
+            try:
+                digest = base64.b64decode(match.group(2), validate=True)
+            except ValueError as exc:
+                raise DataModelError(f"{where}.digestSRI is not valid base64") from exc
+            expected = _HASHES[match.group(1)]
+            if len(digest) != expected().digest_size:
+                raise DataModelError(f"{where}.digestSRI has the wrong length for {match.group(1)}")
+            if content is not None and expected(content).digest() != digest:
+                raise DataModelError(
+                    f"{where}.digestSRI does not match the resource {resource} as published"
+                )
+        if "digestMultibase" in entry:
+            multibase_digest = _multibase_digest(entry["digestMultibase"])
+            if multibase_digest is None or len(multibase_digest) != 32:
+                raise DataModelError(
+                    f"{where}.digestMultibase must be a multibase (u or z) SHA-256 digest"
+                )
+            if content is not None and hashlib.sha256(content).digest() != multibase_digest:
+                raise DataModelError(
+                    f"{where}.digestMultibase does not match the resource {resource} as published"
+                )
+
+
+def _multibase_digest(value: Any) -> bytes | None:
+    if not isinstance(value, str) or len(value) < 2:
+        return None
+    body = value[1:]
+    try:
+        if value[0] == "u" and re.fullmatch(r"[A-Za-z0-9_-]+", body):
+            return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if value[0] == "z":
+            import base58
+
+            return bytes(base58.b58decode(body))
+    except ValueError:
+        return None
+    return None
+
+
+def _shipped_resource(url: str) -> bytes | None:
+    from skillcred.core.jsonld.loader import shipped_documents
+
+    return shipped_documents().get(url)
+
+
+def check_credential(
+    credential: Any,
+    *,
+    where: str = "",
+    resources: Callable[[str], bytes | None] = _shipped_resource,
+) -> tuple[Version, ValidityPeriod]:
     """Check a credential's data model; return its version and validity period."""
     if not isinstance(credential, Mapping):
         raise DataModelError(f"{where or 'the credential'} must be a JSON object")
@@ -174,6 +266,16 @@ def check_credential(credential: Any, *, where: str = "") -> tuple[Version, Vali
 
     for name in ("name", "description"):
         _check_language_value(credential, name)
+    if isinstance(issuer, Mapping):
+        for name in ("name", "description"):
+            try:
+                _check_language_value(issuer, name)
+            except DataModelError as exc:
+                raise DataModelError(f"{prefix}issuer.{exc.detail}") from exc
+    try:
+        _check_related_resources(credential, resources)
+    except DataModelError as exc:
+        raise DataModelError(prefix + exc.detail) from exc
     for name, need_id in (
         ("credentialStatus", False),
         ("credentialSchema", True),

@@ -96,12 +96,15 @@ def add_proof(
     nonce: str | None = None,
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
+    proof_as_array: bool = False,
     loader: DocumentLoader,
 ) -> dict[str, Any]:
     """A copy of ``document`` with a new Data Integrity proof (§4.1 Add Proof).
 
     A document that already has proofs gets a proof set; ``previous_proof`` names the
-    proofs (by ``id``) this one chains to. Raises ProofGenerationError on bad options.
+    proofs (by ``id``) this one chains to. ``proof_as_array`` writes even a single proof
+    as an array (Open Badges 3.0's schema requires it). Raises ProofGenerationError on
+    bad options.
     """
     if not isinstance(document, Mapping):
         raise InvalidInputError("only a JSON object can be secured")
@@ -143,15 +146,14 @@ def add_proof(
         unsecured["proof"] = [by_id[pid] for pid in wanted]
 
     proof_config = suite.proof_configuration(unsecured, options)
-    try:
-        hash_data = suite.hash_data(unsecured, proof_config, loader=loader)
-    except JsonLdError as exc:
-        raise ProofGenerationError(f"the document cannot be canonicalized: {exc.detail}") from exc
+    # A JsonLdError (an unknown context, data safe mode would drop) is the caller's input
+    # problem and keeps its own name.
+    hash_data = suite.hash_data(unsecured, proof_config, loader=loader)
     proof = suite.published_proof(proof_config)
     proof["proofValue"] = multibase_base58btc_encode(signer.sign(hash_data))
 
     secured = dict(document)
-    secured["proof"] = [*existing, proof] if existing else proof
+    secured["proof"] = [*existing, proof] if existing or proof_as_array else proof
     return secured
 
 

@@ -81,6 +81,13 @@ def request_fingerprint(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(jcs(body)).hexdigest()
 
 
+OPEN_BADGE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+
+
+def is_open_badge(credential: Mapping[str, Any]) -> bool:
+    return bool(OPEN_BADGE_TYPES.intersection(as_list(credential.get("type"))))
+
+
 def with_data_integrity_context(credential: Mapping[str, Any]) -> dict[str, Any]:
     """VC 1.1 credentials need the Data Integrity context to carry a DataIntegrityProof."""
     contexts = as_list(credential.get("@context"))
@@ -232,6 +239,7 @@ class IssuanceService:
             signer=self.signers.signer_for(key),
             cryptosuite=options.cryptosuite,
             created=options.created if options.created is not None else now,
+            proof_as_array=is_open_badge(document),
             loader=self.loader,
         )
         body = orjson.dumps(secured)

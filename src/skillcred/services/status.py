@@ -46,9 +46,10 @@ from skillcred.core.status_list import (
 from skillcred.errors import ConflictError, NotFoundError, RequestError
 from skillcred.services import audit
 from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
-from skillcred.storage.repositories import Credentials, SigningKeys, StatusLists
+from skillcred.storage.repositories import Credentials, ListBits, SigningKeys, StatusLists
 from skillcred.storage.writer import BatchWriter
 
 log = logging.getLogger("skillcred.status")
@@ -56,6 +57,8 @@ REVOCATION = "revocation"
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
 STATUS_LISTS_PATH = "/status-lists/"
+#: how long a worker reuses a list's bits when verifying (a change is visible within it)
+LOCAL_READ_SECONDS = 1.0
 _random = random.SystemRandom()
 
 
@@ -127,6 +130,7 @@ class StatusService:
         self.clock = clock
         self._pools: dict[tuple[str, str, str], deque[Allocation]] = {}
         self._refills: dict[tuple[str, str, str], Future[list[Allocation]]] = {}
+        self._bits_cache = TtlCache(max_entries=256)
         # Re-entrant: a refill that finished already runs its callback inside _refill.
         self._lock = threading.RLock()
 
@@ -393,16 +397,22 @@ class StatusService:
 
     # --- reading statuses of this service's own lists -----------------------------------
 
-    def local_value(self, entry: StatusEntry) -> tuple[int, StatusList] | None:
-        """The value of an entry in one of this service's lists (None: not ours)."""
+    def local_value(self, entry: StatusEntry) -> tuple[int, ListBits] | None:
+        """The value of an entry in one of this service's lists (None: not ours).
+
+        Each worker keeps a list's bits for ``LOCAL_READ_SECONDS``: a change reaches this
+        verifier within that time (served lists carry it at once)."""
         list_id = self.local_list_id(entry.list_url)
         if list_id is None:
             return None
-        with self.database.reading() as session:
-            status_list = StatusLists(session).public(list_id)
-        if status_list is None:
-            raise NotFoundError(f"there is no status list {entry.list_url}")
-        return Bitstring(status_list.bits).get(entry.index), status_list
+        bits = self._bits_cache.get(list_id)
+        if bits is None:
+            with self.database.reading() as session:
+                bits = StatusLists(session).bits_of(list_id)
+            if bits is None:
+                raise NotFoundError(f"there is no status list {entry.list_url}")
+            self._bits_cache.put(list_id, bits, LOCAL_READ_SECONDS)
+        return Bitstring(bits.bits).get(entry.index), bits
 
 
 def _random_free(allocation: bytearray, entries: int, count: int) -> list[int]:

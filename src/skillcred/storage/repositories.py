@@ -7,6 +7,7 @@ can never see another's credentials, keys or idempotency records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -225,6 +226,15 @@ class IdempotencyKeys:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ListBits:
+    """What verification needs of a list: its bits and whose they are."""
+
+    bits: bytes
+    purpose: str
+    issuer: str
+
+
 class StatusLists:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -260,6 +270,14 @@ class StatusLists:
     def public(self, list_id: str) -> StatusList | None:
         """A list by its public id: lists are public documents, not tenant data."""
         return self.session.get(StatusList, list_id)
+
+    def bits_of(self, list_id: str) -> ListBits | None:
+        row = self.session.execute(
+            select(StatusList.bits, StatusList.purpose, StatusList.issuer).where(
+                StatusList.id == list_id
+            )
+        ).first()
+        return None if row is None else ListBits(bytes(row[0]), str(row[1]), str(row[2]))
 
     def public_for_update(self, list_id: str) -> StatusList | None:
         return self.session.get(StatusList, list_id, with_for_update=True)

@@ -1,0 +1,140 @@
+"""VC-API verification, public: a credential, or a passport (a presentation of many)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from skillcred.api.deps import Context
+from skillcred.api.json import json_response
+from skillcred.api.schemas import (
+    Problem,
+    VerificationResponse,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+)
+from skillcred.core.passport import summary
+from skillcred.core.verifying import VerificationResult
+from skillcred.errors import RequestError
+
+router = APIRouter(tags=["verifying"])
+PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
+RESULT: dict[str, Any] = {"model": VerificationResponse}
+
+#: VC-API check names (and the aliases other tools send) -> this verifier's checks
+CHECK_NAMES = {
+    "proof": "proof",
+    "validityPeriod": "validityPeriod",
+    "expiration": "validityPeriod",
+    "status": "status",
+    "credentialStatus": "status",
+    "credentialSchema": "credentialSchema",
+    "schema": "credentialSchema",
+}
+CREDENTIAL_OPTIONS = ("checks",)
+PRESENTATION_OPTIONS = ("checks", "challenge", "domain", "allowUnsignedPresentation")
+
+
+def _options(raw: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise RequestError("options must be a JSON object")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise RequestError(
+            f"unknown option {unknown[0]!r}; this verifier understands "
+            + ", ".join(repr(a) for a in allowed)
+        )
+    options = dict(raw)
+    for name in ("challenge", "domain"):
+        if name in options and not isinstance(options[name], str):
+            raise RequestError(f"options.{name} must be a string")
+    if "allowUnsignedPresentation" in options and not isinstance(
+        options["allowUnsignedPresentation"], bool
+    ):
+        raise RequestError("options.allowUnsignedPresentation must be true or false")
+    return options
+
+
+def _checks(options: Mapping[str, Any]) -> set[str] | None:
+    raw = options.get("checks")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+        raise RequestError("options.checks must be an array of check names")
+    unknown = [c for c in raw if c not in CHECK_NAMES]
+    if unknown:
+        raise RequestError(
+            f"unknown check {unknown[0]!r}; known checks: " + ", ".join(sorted(CHECK_NAMES))
+        )
+    return {CHECK_NAMES[c] for c in raw}
+
+
+def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
+    # A document that is not verified is answered 422 with the same result body.
+    return json_response(body, 200 if result.verified else 422)
+
+
+@router.post(
+    "/credentials/verify",
+    response_model=VerificationResponse,
+    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM},
+    summary="Verify a credential (VC-API)",
+    description=(
+        "Checks the proof(s), the data model, the validity period, the status (revocation, "
+        "suspension) and the credentialSchema; issuer trust is reported beside `verified`. "
+        "Answers 200 when verified, 422 with the same body when not. `options.checks` "
+        "selects among validityPeriod, status and credentialSchema (the proof is always "
+        "checked)."
+    ),
+)
+async def verify_credential(body: VerifyCredentialRequest, context: Context) -> Response:
+    options = _options(body.options, CREDENTIAL_OPTIONS)
+    checks = _checks(options)
+    credential = body.verifiableCredential
+    result = await asyncio.to_thread(context.verifier.verify_credential, credential, checks=checks)
+    payload = result.to_json()
+    payload["summary"] = summary(credential, result)
+    return _answer(result, payload)
+
+
+@router.post(
+    "/presentations/verify",
+    response_model=VerificationResponse,
+    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM},
+    summary="Verify a presentation: a skills passport (VC-API)",
+    description=(
+        "Checks the holder's proof (purpose authentication, with `options.challenge` and "
+        "`options.domain` when given), then every credential inside as /credentials/verify "
+        "does, whether each credential is about the holder, and returns one summary per "
+        "skill. A presentation without a holder proof is accepted only with "
+        "`options.allowUnsignedPresentation: true`, and reported as unbound."
+    ),
+)
+async def verify_presentation(body: VerifyPresentationRequest, context: Context) -> Response:
+    options = _options(body.options, PRESENTATION_OPTIONS)
+    checks = _checks(options)
+    presentation = body.verifiablePresentation
+    result = await asyncio.to_thread(
+        context.verifier.verify_presentation,
+        presentation,
+        challenge=options.get("challenge"),
+        domain=options.get("domain"),
+        unsigned_allowed=bool(options.get("allowUnsignedPresentation", False)),
+        checks=checks,
+    )
+    payload = result.to_json()
+    credentials = (
+        presentation.get("verifiableCredential", []) if isinstance(presentation, Mapping) else []
+    )
+    credentials = credentials if isinstance(credentials, list) else [credentials]
+    payload["skills"] = [
+        {**summary(credential, credential_result), **credential_result.summary}
+        for credential, credential_result in zip(credentials, result.credentials, strict=False)
+    ]
+    return _answer(result, payload)

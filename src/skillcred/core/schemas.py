@@ -1,0 +1,177 @@
+"""JSON Schema validation of credentials (W3C VC JSON Schema: ``credentialSchema``).
+
+Schemas are found by URL among the ones the project ships (Open Badges 3.0 and the skills
+passport profile); others only through an injected fetcher that the caller restricts to
+allowed hosts. A schema that cannot be had is a problem, never a pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import orjson
+from jsonschema.exceptions import SchemaError
+
+from skillcred.core.proofs import Problem
+from skillcred.resources import data_dir
+
+#: credentialSchema types whose ``id`` names a JSON Schema document
+SCHEMA_TYPES = ("JsonSchema", "1EdTechJsonSchemaValidator2019")
+OB_ACHIEVEMENT_CREDENTIAL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+OB_PROFILE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_profile_schema.json"
+_MAX_REPORTED = 5
+_MAX_CACHED = 10_000
+
+Fetch = Callable[[str], bytes]
+
+
+@cache
+def shipped_schemas() -> Mapping[str, Any]:
+    """URL -> schema for the schemas in ``schemas/`` (by their $id and published URL)."""
+    folder = data_dir("schemas")
+    schemas: dict[str, Any] = {}
+    for path in sorted(Path(folder).rglob("*.json")):
+        schema = json.loads(path.read_bytes())
+        if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
+            schemas[schema["$id"]] = schema
+    ob = folder / "ob"
+    schemas[OB_ACHIEVEMENT_CREDENTIAL] = json.loads(
+        (ob / "ob_v3p0_achievementcredential_schema.json").read_bytes()
+    )
+    schemas[OB_PROFILE] = json.loads((ob / "ob_v3p0_profile_schema.json").read_bytes())
+    return MappingProxyType(schemas)
+
+
+class JsonSchemaChecker:
+    """A ``SchemaChecker`` (see core.verifying) over known schemas and an optional fetcher."""
+
+    def __init__(
+        self,
+        schemas: Mapping[str, Any] | None = None,
+        *,
+        fetch: Fetch | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._schemas = dict(schemas if schemas is not None else shipped_schemas())
+        self._schemas.update(extra or {})
+        self._fetch = fetch
+        self._validators: dict[str, Any] = {}
+        # Validation is a pure function of (schema, credential), and the same credential is
+        # checked again every time its passport is shown: results are kept by content.
+        self._results: OrderedDict[tuple[str, bytes], list[Problem]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def schema(self, url: str) -> Mapping[str, Any]:
+        known = self._schemas.get(url)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        if self._fetch is None:
+            raise LookupError(f"the schema {url} is not known here and was not fetched")
+        try:
+            document = json.loads(self._fetch(url))
+        except ValueError as exc:
+            raise LookupError(f"the schema at {url} is not JSON") from exc
+        if not isinstance(document, dict):
+            raise LookupError(f"the schema at {url} is not a JSON object")
+        self._schemas[url] = document
+        return document
+
+    def _validator(self, url: str) -> Any:
+        validator = self._validators.get(url)
+        if validator is None:
+            schema = dict(self.schema(url))
+            cls = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft202012Validator
+            )
+            cls.check_schema(schema)
+            validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+            self._validators[url] = validator
+        return validator
+
+    def check(
+        self, credential: Mapping[str, Any], schema_entry: Mapping[str, Any]
+    ) -> list[Problem]:
+        url = schema_entry.get("id")
+        kind = schema_entry.get("type")
+        if kind not in SCHEMA_TYPES:
+            return [
+                Problem(
+                    "SCHEMA_TYPE_UNSUPPORTED",
+                    "Unsupported schema type",
+                    f"credentialSchema type {json.dumps(kind)} is not one this verifier checks "
+                    f"({', '.join(SCHEMA_TYPES)})",
+                )
+            ]
+        if not isinstance(url, str):
+            return [
+                Problem(
+                    "MALFORMED_VALUE_ERROR",
+                    "Malformed schema reference",
+                    "credentialSchema.id must be a URL",
+                )
+            ]
+        try:
+            validator = self._validator(url)
+        except LookupError as exc:
+            return [Problem("SCHEMA_UNAVAILABLE", "Schema unavailable", str(exc))]
+        except SchemaError as exc:
+            return [
+                Problem(
+                    "SCHEMA_UNAVAILABLE",
+                    "Schema unusable",
+                    f"{url} is not a valid JSON Schema: {exc.message}",
+                )
+            ]
+        except Exception as exc:  # a fetch failure of any kind: the check could not run
+            return [Problem("SCHEMA_UNAVAILABLE", "Schema unavailable", f"{url}: {exc}")]
+        key = (url, hashlib.sha256(orjson.dumps(credential, option=orjson.OPT_SORT_KEYS)).digest())
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return list(cached)
+        problems = self._validate(validator, credential, url)
+        with self._lock:
+            self._results[key] = problems
+            if len(self._results) > _MAX_CACHED:
+                self._results.popitem(last=False)
+        return list(problems)
+
+    @staticmethod
+    def _validate(validator: Any, credential: Mapping[str, Any], url: str) -> list[Problem]:
+        errors = sorted(validator.iter_errors(credential), key=lambda e: list(e.absolute_path))
+        problems = [
+            Problem(
+                "SCHEMA_VALIDATION_ERROR",
+                "Does not match its schema",
+                f"{_where(error.absolute_path)}: {error.message} (schema {url})",
+            )
+            for error in errors[:_MAX_REPORTED]
+        ]
+        if len(errors) > _MAX_REPORTED:
+            problems.append(
+                Problem(
+                    "SCHEMA_VALIDATION_ERROR",
+                    "Does not match its schema",
+                    f"... and {len(errors) - _MAX_REPORTED} more (schema {url})",
+                )
+            )
+        return problems
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the credential"

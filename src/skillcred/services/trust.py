@@ -1,0 +1,73 @@
+"""Issuer trust: a provider registered here (current or earlier DID) or one on the
+operator's trust list. Trust is reported beside ``verified``, never folded into it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from skillcred.core.verifying import TrustAnswer
+from skillcred.services.remote import TtlCache
+from skillcred.settings import ConfigurationError
+from skillcred.storage.db import Database
+from skillcred.storage.repositories import Providers
+
+CACHE_SECONDS = 30.0
+
+
+def load_trust_list(path: Path) -> dict[str, str]:
+    """A JSON file: ``{"issuers": [{"did": "did:web:…", "name": "…"}, …]}`` (or the bare list)."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the trust list {path}: {exc}") from exc
+    except ValueError as exc:
+        raise ConfigurationError(f"the trust list {path} is not JSON: {exc}") from exc
+    entries = data.get("issuers") if isinstance(data, Mapping) else data
+    if not isinstance(entries, list):
+        raise ConfigurationError(f'the trust list {path} must be {{"issuers": [...]}}')
+    trusted: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        if (
+            not isinstance(entry, Mapping)
+            or not isinstance(entry.get("did"), str)
+            or not entry["did"].startswith("did:")
+            or not isinstance(entry.get("name"), str)
+        ):
+            raise ConfigurationError(f"trust list entry {index} needs a 'did' and a 'name'")
+        trusted[entry["did"]] = entry["name"]
+    return trusted
+
+
+class TrustDirectory:
+    """A ``TrustResolver``: the providers in the database, then the trust list."""
+
+    def __init__(self, database: Database | None, trust_list: Mapping[str, str] | None = None):
+        self._database = database
+        self._trust_list = dict(trust_list or {})
+        self._cache = TtlCache()
+
+    def lookup(self, issuer: str) -> TrustAnswer:
+        cached = self._cache.get(issuer)
+        if isinstance(cached, TrustAnswer):
+            return cached
+        answer = self._lookup(issuer)
+        self._cache.put(issuer, answer, CACHE_SECONDS)
+        return answer
+
+    def _lookup(self, issuer: str) -> TrustAnswer:
+        if self._database is not None:
+            with self._database.reading() as session:
+                found = Providers(session).owner_of_did(issuer)
+            if found is not None:
+                provider, did = found
+                source = "provider registered here" + (
+                    " (an earlier key)" if did.retired_at is not None else ""
+                )
+                return TrustAnswer(True, provider.name, source)
+        name = self._trust_list.get(issuer)
+        if name is not None:
+            return TrustAnswer(True, name, "trust list")
+        return TrustAnswer(False)

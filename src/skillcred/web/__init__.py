@@ -1,0 +1,1 @@
+"""The employer's verification page: static HTML, CSS and JavaScript, no build step."""
