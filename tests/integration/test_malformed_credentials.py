@@ -229,3 +229,20 @@ def test_related_resources_with_the_published_digests_are_accepted(service: Serv
         json={"verifiableCredential": response.json()["verifiableCredential"]},
     )
     assert verified.status_code == 200, verified.text
+
+
+def test_base_directions_are_signed_as_i18n_datatypes(service: Service) -> None:
+    """The W3C VC 2.0 suite's language value objects with @direction are issued (rdfDirection
+    i18n-datatype, as Digital Bazaar's eddsa-rdfc-2022 does) and verify."""
+    provider = service.create_provider("directions")
+    value = {"@value": "Example Credential", "@language": "en", "@direction": "ltr"}
+    issuer = {"id": provider["did"], "name": value, "description": value}
+    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        credential = {**CREDENTIAL, "name": value, "description": value, "issuer": issuer}
+        response = service.issue(provider["apiKey"], credential, {"cryptosuite": suite})
+        assert response.status_code == 201, response.text
+        verified = service.client.post(
+            "/credentials/verify",
+            json={"verifiableCredential": response.json()["verifiableCredential"]},
+        )
+        assert verified.status_code == 200, verified.text

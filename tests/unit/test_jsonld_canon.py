@@ -161,6 +161,14 @@ class CredentialGenerator:
             return "".join(r.choice(string.ascii_letters + " ") for _ in range(n))
         return "".join(r.choice(_TEXT_POOL) for _ in range(n))
 
+    def directed(self) -> dict[str, Any]:
+        """A string with a base direction, with or without a language."""
+        r = self.r
+        value: dict[str, Any] = {"@value": self.text(), "@direction": r.choice(["ltr", "rtl"])}
+        if r.random() < 0.7:
+            value["@language"] = r.choice(["en", "ar", "he-IL", "EN-gb", "fa"])
+        return value
+
     def number(self) -> int | float:
         r = self.r
         return r.choice(
@@ -205,8 +213,10 @@ class CredentialGenerator:
             return self.scalar()
         if roll < 0.55:
             return [self.value(depth - 1) for _ in range(r.randint(0, 3))]
-        if roll < 0.62:
+        if roll < 0.59:
             return {"@value": self.text(), "@language": r.choice(["en", "nl-NL", "de-CH", "EN-gb"])}
+        if roll < 0.62:
+            return self.directed()
         if roll < 0.68:
             return {
                 "@value": r.choice([self.text(short=True), "2024-01-01", "12.50", "1.5"]),
@@ -256,7 +266,10 @@ class CredentialGenerator:
         ctx["note"] = r.choice(
             [
                 {"@id": "ex:note", "@container": "@language"},
+                {"@id": "ex:note", "@container": "@language", "@direction": "rtl"},
                 {"@id": "ex:note", "@language": "fr"},
+                {"@id": "ex:note", "@language": "ar", "@direction": "rtl"},
+                {"@id": "ex:note", "@direction": r.choice(["ltr", None])},
                 "ex:note",
             ]
         )
@@ -276,6 +289,9 @@ class CredentialGenerator:
         ctx["alumniOf"] = "ex:alumniOf"
         if r.random() < 0.3:
             ctx["@vocab"] = "https://example.org/vocab#"
+        if r.random() < 0.1:
+            # A default base direction: safe mode refuses it (processors lose it differently).
+            ctx["@direction"] = r.choice(["ltr", "rtl"])
         return ctx
 
     def credential(self) -> dict[str, Any]:
@@ -302,6 +318,7 @@ class CredentialGenerator:
             [
                 "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
                 {"id": self.iri(), "name": self.text()},
+                {"id": self.iri(), "name": self.directed(), "description": self.directed()},
             ]
         )
         if flavour == "v1":
@@ -309,8 +326,10 @@ class CredentialGenerator:
         else:
             cred["validFrom"] = "2024-01-01T00:00:00Z"
             if r.random() < 0.5:
-                cred["name"] = self.text()
-                cred["description"] = {"@value": self.text(), "@language": "en"}
+                cred["name"] = self.text() if r.random() < 0.6 else self.directed()
+                cred["description"] = r.choice(
+                    [{"@value": self.text(), "@language": "en"}, self.directed()]
+                )
         if flavour == "ob":
             cred["credentialSubject"] = self.ob_subject()
             if r.random() < 0.5:
@@ -348,7 +367,7 @@ class CredentialGenerator:
             "id": self.iri(),
             "type": ["Achievement"],
             "achievementType": r.choice(["Competency", "Certification", "License"]),
-            "name": self.text(),
+            "name": self.text() if r.random() < 0.7 else self.directed(),
             "criteria": {"narrative": self.text()},
         }
         if r.random() < 0.7:
@@ -518,6 +537,238 @@ def test_graph_container_reference_only_object(loader: DocumentLoader) -> None:
         canonicalize(doc, loader=loader)
 
 
+# -- base directions: rdfDirection "i18n-datatype", as eddsa-rdfc-2022 ----------------------------
+
+I18N = "https://www.w3.org/ns/i18n#"
+SCHEMA = "https://schema.org/"
+CRED = "https://www.w3.org/2018/credentials#"
+OBV = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+VOCAB = "https://example.org/vocab#"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+RDF_FIRST = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>"
+RDF_REST = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>"
+RDF_NIL = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#nil>"
+
+
+def _vc2_with_directions() -> dict[str, Any]:
+    """Base directions where the W3C VC 2.0 test suite puts them."""
+    return {
+        "@context": [V2, EXAMPLES],
+        "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "name": {"@value": "Example Alumni Credential", "@language": "en", "@direction": "ltr"},
+        "description": [
+            {"@value": "شهادة خريج", "@language": "AR-eg", "@direction": "rtl"},
+            {"@value": "No language, right to left", "@direction": "rtl"},
+        ],
+        "issuer": {
+            "id": "https://university.example/issuers/565049",
+            "name": {"@value": "Example University", "@language": "en", "@direction": "ltr"},
+            "description": {"@value": "جامعة", "@language": "ar", "@direction": "rtl"},
+        },
+        "validFrom": "2023-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+            "alumniOf": {"@value": "Example University", "@direction": "ltr"},
+        },
+    }
+
+
+def _term_directions() -> dict[str, Any]:
+    """Directions from term definitions: plain strings, a language map, a list, overrides."""
+    return {
+        "@context": [
+            V2,
+            {
+                "@vocab": VOCAB,
+                "@language": "He",
+                "label": {"@id": f"{VOCAB}label", "@container": "@language", "@direction": "rtl"},
+                "motto": {"@id": f"{VOCAB}motto", "@direction": "rtl"},
+                "code": {"@id": f"{VOCAB}code", "@language": None, "@direction": "ltr"},
+                "count": {"@id": f"{VOCAB}count", "@type": "@none", "@direction": "ltr"},
+                "neutral": {"@id": f"{VOCAB}neutral", "@direction": None},
+                "typed": {"@id": f"{VOCAB}typed", "@type": f"{VOCAB}Code", "@direction": "rtl"},
+                "steps": {"@id": f"{VOCAB}steps", "@container": "@list", "@direction": "rtl"},
+            },
+        ],
+        "id": "urn:example:1",
+        "type": "VerifiableCredential",
+        "label": {"en": "Label", "DE-ch": "Etikett", "@none": "no language"},
+        "motto": "סיסמה",
+        "code": "A-1",
+        "count": "seven",
+        "neutral": "שלום",
+        "plain": "ברירת מחדל",
+        "typed": "X-9",
+        "number": {"@value": 7, "@direction": "ltr"},  # toRdf ignores a number's direction
+        "steps": [
+            "first",
+            {"@value": "second", "@language": "en", "@direction": "ltr"},
+            {"@value": "third", "@language": "en"},
+        ],
+    }
+
+
+def _open_badge_with_directions() -> dict[str, Any]:
+    return {
+        "@context": [V2, OB3],
+        "id": "urn:uuid:2f6c1e8a-4b53-4c4e-9f8e-0d9f3c2a1b7e",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": "did:example:issuer",
+            "type": ["Profile"],
+            "name": {"@value": "מרכז הכשרה", "@language": "he", "@direction": "rtl"},
+        },
+        "validFrom": "2026-03-01T09:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://skills.example/skills/mig",
+                "type": ["Achievement"],
+                "name": {"@value": "لحام", "@language": "ar", "@direction": "rtl"},
+                "description": {"@value": "MIG welding", "@direction": "ltr"},
+                "criteria": {
+                    "narrative": {
+                        "@value": "Weld a T-joint",
+                        "@language": "en-GB",
+                        "@direction": "ltr",
+                    }
+                },
+            },
+        },
+    }
+
+
+_ALUMNUS = "<urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33>"
+_UNIVERSITY = "<https://university.example/issuers/565049>"
+_BADGE = "<urn:uuid:2f6c1e8a-4b53-4c4e-9f8e-0d9f3c2a1b7e>"
+_MIG = "<https://skills.example/skills/mig>"
+_DATETIME = "^^<http://www.w3.org/2001/XMLSchema#dateTime>"
+
+# The expected outputs are jsonld.js 9.0's, canonized by canonize() of
+# @digitalbazaar/eddsa-rdfc-2022-cryptosuite (rdfDirection 'i18n-datatype', safe mode).
+DIRECTION_ANSWERS: dict[str, tuple[Any, str]] = {
+    "VC 2.0 name, description, issuer": (
+        _vc2_with_directions,
+        "<did:example:ebfeb1f712ebc6f1c276e12ec21> "
+        "<https://www.w3.org/ns/credentials/examples#alumniOf> "
+        f'"Example University"^^<{I18N}_ltr> .\n'
+        f'{_UNIVERSITY} <{SCHEMA}description> "جامعة"^^<{I18N}ar_rtl> .\n'
+        f'{_UNIVERSITY} <{SCHEMA}name> "Example University"^^<{I18N}en_ltr> .\n'
+        f"{_ALUMNUS} {RDF_TYPE} <{CRED}VerifiableCredential> .\n"
+        f"{_ALUMNUS} {RDF_TYPE} <https://www.w3.org/ns/credentials/examples#"
+        "ExampleAlumniCredential> .\n"
+        f'{_ALUMNUS} <{SCHEMA}description> "No language, right to left"^^<{I18N}_rtl> .\n'
+        f'{_ALUMNUS} <{SCHEMA}description> "شهادة خريج"^^<{I18N}ar-eg_rtl> .\n'
+        f'{_ALUMNUS} <{SCHEMA}name> "Example Alumni Credential"^^<{I18N}en_ltr> .\n'
+        f"{_ALUMNUS} <{CRED}credentialSubject> <did:example:ebfeb1f712ebc6f1c276e12ec21> .\n"
+        f"{_ALUMNUS} <{CRED}issuer> {_UNIVERSITY} .\n"
+        f'{_ALUMNUS} <{CRED}validFrom> "2023-01-01T00:00:00Z"{_DATETIME} .\n',
+    ),
+    "term definitions, language map, list": (
+        _term_directions,
+        f"<urn:example:1> {RDF_TYPE} <{CRED}VerifiableCredential> .\n"
+        f'<urn:example:1> <{VOCAB}code> "A-1"^^<{I18N}_ltr> .\n'
+        f'<urn:example:1> <{VOCAB}count> "seven"^^<{I18N}he_ltr> .\n'
+        f'<urn:example:1> <{VOCAB}label> "Etikett"^^<{I18N}de-ch_rtl> .\n'
+        f'<urn:example:1> <{VOCAB}label> "Label"^^<{I18N}en_rtl> .\n'
+        f'<urn:example:1> <{VOCAB}label> "no language"^^<{I18N}_rtl> .\n'
+        f'<urn:example:1> <{VOCAB}motto> "סיסמה"^^<{I18N}he_rtl> .\n'
+        f'<urn:example:1> <{VOCAB}neutral> "שלום"@he .\n'
+        f'<urn:example:1> <{VOCAB}number> "7"^^<{XSD}integer> .\n'
+        f'<urn:example:1> <{VOCAB}plain> "ברירת מחדל"@he .\n'
+        f"<urn:example:1> <{VOCAB}steps> _:c14n1 .\n"
+        f'<urn:example:1> <{VOCAB}typed> "X-9"^^<{VOCAB}Code> .\n'
+        f'_:c14n0 {RDF_FIRST} "third"@en .\n'
+        f"_:c14n0 {RDF_REST} {RDF_NIL} .\n"
+        f'_:c14n1 {RDF_FIRST} "first"^^<{I18N}he_rtl> .\n'
+        f"_:c14n1 {RDF_REST} _:c14n2 .\n"
+        f'_:c14n2 {RDF_FIRST} "second"^^<{I18N}en_ltr> .\n'
+        f"_:c14n2 {RDF_REST} _:c14n0 .\n",
+    ),
+    "Open Badges 3.0": (
+        _open_badge_with_directions,
+        f"<did:example:issuer> {RDF_TYPE} <{OBV}Profile> .\n"
+        f'<did:example:issuer> <{SCHEMA}name> "מרכז הכשרה"^^<{I18N}he_rtl> .\n'
+        f"{_MIG} {RDF_TYPE} <{OBV}Achievement> .\n"
+        f"{_MIG} <{OBV}Criteria> _:c14n0 .\n"
+        f'{_MIG} <{SCHEMA}description> "MIG welding"^^<{I18N}_ltr> .\n'
+        f'{_MIG} <{SCHEMA}name> "لحام"^^<{I18N}ar_rtl> .\n'
+        f"{_BADGE} {RDF_TYPE} <{OBV}OpenBadgeCredential> .\n"
+        f"{_BADGE} {RDF_TYPE} <{CRED}VerifiableCredential> .\n"
+        f"{_BADGE} <{CRED}credentialSubject> _:c14n1 .\n"
+        f"{_BADGE} <{CRED}issuer> <did:example:issuer> .\n"
+        f'{_BADGE} <{CRED}validFrom> "2026-03-01T09:00:00Z"{_DATETIME} .\n'
+        f'_:c14n0 <{OBV}narrative> "Weld a T-joint"^^<{I18N}en-gb_ltr> .\n'
+        f"_:c14n1 {RDF_TYPE} <{OBV}AchievementSubject> .\n"
+        f"_:c14n1 <{OBV}achievement> {_MIG} .\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DIRECTION_ANSWERS)
+def test_base_direction_known_answer(loader: DocumentLoader, case: str) -> None:
+    """https://www.w3.org/ns/i18n#{language}_{direction}: language lower-cased, or empty."""
+    make, want = DIRECTION_ANSWERS[case]
+    doc = make()
+    assert canonicalize(doc, loader=loader) == want
+    assert canonicalize(doc, loader=loader, safe=False) == want
+    assert canonicalize_reference(doc, loader=loader) == want
+
+
+def _same_string_two_directions() -> dict[str, Any]:
+    return {
+        "@context": {"@vocab": VOCAB},
+        "@id": "urn:example:2",
+        "name": [
+            {"@value": "x", "@language": "en", "@direction": "ltr"},
+            {"@value": "x", "@language": "en"},
+            {"@value": "x", "@direction": "rtl"},
+            {"@value": "x"},
+        ],
+        "other": [
+            {"@value": "y", "@language": "en"},
+            {"@value": "y", "@language": "en", "@direction": "rtl"},
+        ],
+    }
+
+
+def test_node_map_keeps_the_first_of_two_directions(loader: DocumentLoader) -> None:
+    """The node map compares values without @direction: the first one given is kept (jsonld.js
+    9.0 output); safe mode refuses to drop the other."""
+    doc = _same_string_two_directions()
+    want = (
+        f'<urn:example:2> <{VOCAB}name> "x"^^<{I18N}_rtl> .\n'
+        f'<urn:example:2> <{VOCAB}name> "x"^^<{I18N}en_ltr> .\n'
+        f'<urn:example:2> <{VOCAB}other> "y"@en .\n'
+    )
+    fast, reference = _both(doc, loader)
+    assert fast == reference == want
+    with pytest.raises(SafeModeError, match="different base directions"):
+        canonicalize(doc, loader=loader)
+
+
+def test_same_string_and_direction_twice_is_one_value(loader: DocumentLoader) -> None:
+    value = {"@value": "x", "@language": "ar", "@direction": "rtl"}
+    doc = {"@context": {"@vocab": VOCAB}, "@id": "urn:a", "name": [value, dict(value)]}
+    want = f'<urn:a> <{VOCAB}name> "x"^^<{I18N}ar_rtl> .\n'
+    assert canonicalize(doc, loader=loader) == canonicalize_reference(doc, loader=loader) == want
+
+
+def test_pyld_accepts_a_falsy_term_direction(loader: DocumentLoader) -> None:
+    """JSON-LD 1.1 (§4.2.2) and jsonld.js reject a term's @direction "", false or 0; pyld signs
+    "x"^^<...i18n#_False>."""
+    for direction in ("", False, 0, "LTR"):
+        term = {"@id": f"{VOCAB}t", "@direction": direction}
+        doc = {"@context": {"@vocab": VOCAB, "t": term}, "@id": "urn:a", "t": "x"}
+        for safe in (True, False):
+            with pytest.raises(JsonLdError, match="invalid base direction") as info:
+                canonicalize(doc, loader=loader, safe=safe)
+            assert not isinstance(info.value, SafeModeError)
+        with pytest.raises(JsonLdError, match="invalid base direction"):
+            canonicalize_reference(doc, loader=loader)
+
+
 # -- RDFC-1.0 blank node cases ---------------------------------------------------------------------
 
 
@@ -648,7 +899,7 @@ def test_unknown_context_is_refused_without_network(
         canonicalize(scoped, loader=loader, safe=False)
 
 
-# -- interop: jsonld.js (Digital Bazaar) in safe mode ----------------------------------------------
+# -- interop: jsonld.js (Digital Bazaar) in safe mode, with eddsa-rdfc-2022's options --------------
 
 INTEROP = REPO_ROOT / "interop"
 _JSONLD_JS = """
@@ -668,8 +919,10 @@ process.stdin.on('end', async () => {
   const out = [];
   for(const doc of JSON.parse(input)) {
     try {
+      // The options of @digitalbazaar/eddsa-rdfc-2022-cryptosuite's canonize().
       out.push({ok: await jsonld.canonize(doc, {
-        algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader, safe: true})});
+        algorithm: 'RDFC-1.0', format: 'application/n-quads', base: null, safe: true,
+        rdfDirection: 'i18n-datatype', documentLoader})});
     } catch(e) {
       out.push({error: String(e.details && e.details.event ? e.details.event.code : e.message)});
     }
@@ -686,7 +939,10 @@ def test_same_canonical_form_as_jsonld_js(tmp_path: Path, loader: DocumentLoader
     node = shutil.which("node")
     if node is None or not (INTEROP / "node_modules" / "jsonld").is_dir():
         pytest.skip("needs node and interop/node_modules (npm install in interop/)")
-    docs: list[Any] = [CredentialGenerator(seed).credential() for seed in range(1000, 1250)]
+    direction_answers = [(make(), want) for make, want in DIRECTION_ANSWERS.values()]
+    docs: list[Any] = [doc for doc, _ in direction_answers]
+    docs += [_same_string_two_directions()]
+    docs += [CredentialGenerator(seed).credential() for seed in range(1000, 1250)]
     docs += [_load(REPO_ROOT / "tests" / "data" / "skill-credential.json")]
     script = tmp_path / "canonize.cjs"
     script.write_text(_JSONLD_JS, encoding="utf-8")
@@ -699,6 +955,8 @@ def test_same_canonical_form_as_jsonld_js(tmp_path: Path, loader: DocumentLoader
         check=True,
     )
     answers = json.loads(completed.stdout)
+    for (_, want), answer in zip(direction_answers, answers, strict=False):
+        assert answer == {"ok": want}
     both = 0
     for doc, answer in zip(docs, answers, strict=True):
         ours = _outcome(lambda doc=doc: canonicalize(doc, loader=loader))

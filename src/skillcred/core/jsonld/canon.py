@@ -5,7 +5,11 @@
 package.  ``canonicalize_reference`` is the straightforward path — pyld's toRdf and pyld's
 URDNA2015 (= RDFC-1.0) — that the fast path is checked against byte for byte.
 
-The reference path corrects three pyld defects, because a wrong canonical form gives a signature
+Both convert to RDF with rdfDirection ``i18n-datatype``, as the eddsa-rdfc-2022 cryptosuite and
+jsonld-signatures (Digital Bazaar) do: a string with a base direction becomes a literal typed
+``https://www.w3.org/ns/i18n#{language}_{direction}`` (``#en_ltr``, ``#_rtl`` without a language).
+
+The reference path corrects four pyld defects, because a wrong canonical form gives a signature
 that other implementations cannot verify (each has a regression test named after it):
 
 * literal escaping: pyld writes control characters other than TAB, LF and CR raw (and never
@@ -14,7 +18,10 @@ that other implementations cannot verify (each has a regression test named after
 * xsd:double: pyld rounds the 16 significant digits half to even, JSON-LD (JavaScript's
   ``toExponential``) half up;
 * a quad in which one blank node occurs twice is hashed twice by pyld (blank node to quads map
-  as a list), once by rdf-canonize (a set), which RDFC-1.0 means.
+  as a list), once by rdf-canonize (a set), which RDFC-1.0 means;
+* a term definition whose ``@direction`` is ``""``, ``false`` or ``0``: pyld accepts it (and
+  types the term's strings ``i18n#_``, ``i18n#_False``, ``i18n#_0``), JSON-LD 1.1 (§4.2.2) and
+  jsonld.js reject it as an invalid base direction.
 
 It also gives pyld a private copy of every context, because pyld's ``@import`` handling writes
 into the loader's shared context documents, and a private context cache, because with its
@@ -49,6 +56,10 @@ from skillcred.errors import DocumentLoaderError, JsonLdError
 
 __all__ = ["canonicalize", "canonicalize_reference"]
 
+# The rdfDirection Digital Bazaar's eddsa-rdfc-2022 cryptosuite and jsonld-signatures pass to
+# jsonld.js toRDF (JSON-LD 1.1 API §8.6 step 13); ``rdf.py`` implements the same.
+RDF_DIRECTION: Final = "i18n-datatype"
+
 _EXPANDERS: dict[int, tuple[DocumentLoader, Expander]] = {}
 _EXPANDERS_MAX: Final = 32
 
@@ -67,7 +78,8 @@ def _expander(loader: DocumentLoader) -> Expander:
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> str:
-    """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
+    """Canonical N-Quads (RDFC-1.0) of a JSON-LD document, converted to RDF as eddsa-rdfc-2022
+    does (rdfDirection ``i18n-datatype``).
 
     ``safe`` refuses documents whose JSON-LD processing would silently drop data (the jsonld.js
     safe-mode events, see ``expand.SAFE_MODE_EVENTS``) or that JSON-LD processors would
@@ -101,6 +113,7 @@ def canonicalize_reference(document: Mapping[str, Any], *, loader: DocumentLoade
         "contextResolver": ContextResolver({}, load),
         "processingMode": "json-ld-1.1",
         "produceGeneralizedRdf": False,
+        "rdfDirection": RDF_DIRECTION,
     }
     try:
         dataset = _ReferenceProcessor().to_rdf(dict(document), options)
@@ -108,12 +121,27 @@ def canonicalize_reference(document: Mapping[str, Any], *, loader: DocumentLoade
     except jsonld.JsonLdError as exc:
         raise _translate(exc) from exc
     except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
-        # pyld crashes on some malformed input (e.g. an @id that expands to null).
-        raise JsonLdError(f"JSON-LD processing failed: {type(exc).__name__}: {exc}") from exc
+        # pyld crashes on some malformed input (e.g. an @id that expands to null).  Its message
+        # is Python's (reprs, type names), not one for a client: it stays in the chained cause.
+        raise JsonLdError("JSON-LD processing failed: the document is not valid JSON-LD") from exc
 
 
 class _ReferenceProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """pyld with JSON-LD's (JavaScript's) rounding of xsd:double."""
+    """pyld with JSON-LD's (JavaScript's) rounding of xsd:double and its base directions."""
+
+    def _create_term_definition(
+        self, active_ctx: Any, local_ctx: Any, term: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        # JSON-LD 1.1 API §4.2.2 step 22, as jsonld.js: pyld lets "", false and 0 through.
+        value = local_ctx.get(term) if isinstance(local_ctx, dict) else None
+        if isinstance(value, dict) and value.get("@direction") not in (None, "ltr", "rtl"):
+            raise jsonld.JsonLdError(
+                'Invalid JSON-LD syntax; @direction value must be null, "ltr", or "rtl".',
+                "jsonld.SyntaxError",
+                {"context": local_ctx},
+                code="invalid base direction",
+            )
+        return super()._create_term_definition(active_ctx, local_ctx, term, *args, **kwargs)
 
     def _object_to_rdf(
         self, item: Any, issuer: Any, triples: Any, options: Any

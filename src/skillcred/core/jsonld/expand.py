@@ -19,6 +19,9 @@ document's own ``@context`` objects are memoised for that document only, so clie
 the caches.  The expanded output is the plain JSON-LD expanded form (dicts and lists), which
 ``rdf.py`` turns into quads.
 
+Base directions (``@direction``) are kept in the expanded form: ``rdf.py`` turns them into
+``i18n-datatype`` literals, as the eddsa-rdfc-2022 cryptosuite asks jsonld.js to.
+
 Inputs the fast path does not handle raise :class:`Unsupported` (today only Python values that
 are not JSON, and a non-finite xsd:double outside safe mode): ``canonicalize`` then refuses in
 safe mode and falls back to the reference path otherwise.
@@ -49,6 +52,7 @@ __all__ = [
     "Expander",
     "Unsupported",
     "initial_context",
+    "quote",
 ]
 
 # A JSON value as json.loads returns it.  JSON is dynamic by nature; the hot paths test types
@@ -111,7 +115,9 @@ _NODE_KEYWORDS: Final = frozenset(
     }
 )
 
-# The event codes for which jsonld.js safe mode fails (lib/events.js, jsonld 9.0).
+# The event codes for which jsonld.js safe mode fails (lib/events.js, jsonld 9.0), but one:
+# "rdfDirection not set" cannot happen, because skillcred (like the eddsa-rdfc-2022 cryptosuite
+# and jsonld-signatures) converts to RDF with rdfDirection "i18n-datatype".
 SAFE_MODE_EVENTS: Final = frozenset(
     {
         "empty object",
@@ -135,7 +141,6 @@ SAFE_MODE_EVENTS: Final = frozenset(
         "relative object reference",
         "relative predicate reference",
         "relative subject reference",
-        "rdfDirection not set",
     }
 )
 # Conditions skillcred's safe mode refuses beyond jsonld.js: inputs that JSON-LD processors
@@ -159,6 +164,12 @@ EXTRA_SAFE_MODE_CHECKS: Final = {
     "jsonld.js writes the quad twice, pyld once",
     "nested list": "an array inside an array inside an explicit @list (not a @list container): "
     "pyld nests it, jsonld.js flattens it",
+    "default base direction": "a string that takes the @direction a context gives by default "
+    "(not a term definition): jsonld.js and pyld lose that default when they copy the active "
+    "context, in different places",
+    "conflicting base directions": "one node given the same string twice for one property with "
+    "different base directions (or with and without one): the node map keeps only the first one "
+    "it meets, so the other direction is lost",
 }
 
 _KEYWORD_RE: Final = re.compile(r"^@[a-zA-Z]+$")
@@ -450,8 +461,18 @@ def render_path(path: Path) -> str:
     return "".join(out)
 
 
+def quote(value: Json) -> str:
+    """A value for a message, in JSON spelling ("term", null, true, ["a"]): never a Python repr
+    such as 'term', None, True or ['a'] (messages reach clients in problem details)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return f"a {type(value).__name__}"
+
+
 def _short(value: Json) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    """:func:`quote`, cut to 80 characters."""
+    text = quote(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -545,12 +566,12 @@ class Expander:
         for item in items:
             if isinstance(item, str):
                 if item in cycles:
-                    raise JsonLdError(f"the JSON-LD context {item!r} includes itself")
+                    raise JsonLdError(f"the JSON-LD context {quote(item)} includes itself")
                 if len(cycles) >= _MAX_REMOTE_CONTEXTS:
                     raise JsonLdError("too many nested JSON-LD context URLs")
                 document = self._loader.load(item)  # DocumentLoaderError passes through
                 if not isinstance(document, dict):
-                    raise JsonLdError(f"the JSON-LD context {item!r} is not a JSON object")
+                    raise JsonLdError(f"the JSON-LD context {quote(item)} is not a JSON object")
                 inner = document.get("@context", {})
                 nested = cycles | {item}
                 if isinstance(inner, str | list):
@@ -664,7 +685,7 @@ class _ContextBuilder:
         defined = self.defined
         if "@version" in ctx:
             if ctx["@version"] != 1.1:
-                raise JsonLdError(f"unsupported JSON-LD version {ctx['@version']!r}")
+                raise JsonLdError(f"unsupported JSON-LD version {_short(ctx['@version'])}")
             defined["@version"] = True
         if "@import" in ctx:
             ctx = self._import(ctx)
@@ -690,7 +711,7 @@ class _ContextBuilder:
                     self.events.append(
                         _Event(
                             "relative @vocab reference",
-                            f"@vocab {value!r} is not an absolute IRI, so the terms it should "
+                            f"@vocab {quote(value)} is not an absolute IRI, so the terms it should "
                             "define would be dropped or relative",
                         )
                     )
@@ -707,7 +728,7 @@ class _ContextBuilder:
                     self.events.append(
                         _Event(
                             "invalid @language value",
-                            f"the default language {value!r} is not a well-formed BCP 47 "
+                            f"the default language {quote(value)} is not a well-formed BCP 47 "
                             "language tag",
                         )
                     )
@@ -716,7 +737,10 @@ class _ContextBuilder:
         if "@direction" in ctx:
             value = ctx["@direction"]
             if value is not None and value not in ("ltr", "rtl"):
-                raise JsonLdError('invalid base direction: @direction must be null, "ltr" or "rtl"')
+                raise JsonLdError(
+                    'invalid base direction: @direction must be null, "ltr" or "rtl", not '
+                    + quote(value)
+                )
             result.direction = value
             defined["@direction"] = True
         if "@propagate" in ctx:
@@ -761,7 +785,7 @@ class _ContextBuilder:
             raise
         except JsonLdError as exc:
             raise JsonLdError(
-                f"invalid scoped context for the term {term!r}: {exc.detail}"
+                f"invalid scoped context for the term {quote(term)}: {exc.detail}"
             ) from exc
 
     def define(self, term: str) -> None:
@@ -771,7 +795,7 @@ class _ContextBuilder:
         if state is not None:
             if state:
                 return
-            raise JsonLdError(f"cyclic IRI mapping: the term {term!r} is defined in a cycle")
+            raise JsonLdError(f"cyclic IRI mapping: the term {quote(term)} is defined in a cycle")
         defined[term] = False
         ctx = self.ctx
         active = self.result
@@ -784,12 +808,12 @@ class _ContextBuilder:
             if not value or any(k not in ("@container", "@id", "@protected") for k in value):
                 raise JsonLdError("keyword redefinition: @type may only be given @container @set")
         elif term in KEYWORDS:
-            raise JsonLdError(f"keyword redefinition: {term!r} cannot be redefined")
+            raise JsonLdError(f"keyword redefinition: {quote(term)} cannot be redefined")
         elif _KEYWORD_RE.match(term):
             self.events.append(
                 _Event(
                     "reserved term",
-                    f"the term {term!r} looks like a JSON-LD keyword but is not one, so its "
+                    f"the term {quote(term)} looks like a JSON-LD keyword but is not one, so its "
                     "definition would be ignored",
                 )
             )
@@ -804,11 +828,13 @@ class _ContextBuilder:
             value = {"@id": value}
         if not isinstance(value, dict):
             raise JsonLdError(
-                f"invalid term definition for {term!r}: it must be a string, null or an object"
+                f"invalid term definition for {quote(term)}: it must be a string, null or an object"
             )
         for kw in value:
             if kw not in _TERM_DEFINITION_KEYS:
-                raise JsonLdError(f"invalid term definition for {term!r}: {kw!r} is not allowed")
+                raise JsonLdError(
+                    f"invalid term definition for {quote(term)}: {quote(kw)} is not allowed"
+                )
 
         td = TermDef()
         colon = term.find(":")
@@ -816,18 +842,20 @@ class _ContextBuilder:
 
         if "@reverse" in value:
             if "@id" in value:
-                raise JsonLdError(f"invalid reverse property {term!r}: @reverse with @id")
+                raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @id")
             if "@nest" in value:
-                raise JsonLdError(f"invalid reverse property {term!r}: @reverse with @nest")
+                raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @nest")
             reverse = value["@reverse"]
             if not isinstance(reverse, str):
-                raise JsonLdError(f"invalid IRI mapping for {term!r}: @reverse must be a string")
+                raise JsonLdError(
+                    f"invalid IRI mapping for {quote(term)}: @reverse must be a string"
+                )
             if _KEYWORD_RE.match(reverse):
                 self.events.append(
                     _Event(
                         "reserved @reverse value",
-                        f"the @reverse value {reverse!r} of the term {term!r} looks like a "
-                        "keyword, so the term would be ignored",
+                        f"the @reverse value {quote(reverse)} of the term {quote(term)} looks like "
+                        "a keyword, so the term would be ignored",
                     )
                 )
                 if previous is not None:
@@ -836,7 +864,8 @@ class _ContextBuilder:
             iri = self.expand_iri(reverse)
             if iri is None or not is_absolute_iri(iri):
                 raise JsonLdError(
-                    f"invalid IRI mapping for {term!r}: @reverse must expand to an absolute IRI"
+                    f"invalid IRI mapping for {quote(term)}: @reverse must expand to an "
+                    "absolute IRI"
                 )
             td.iri = iri
             td.reverse = True
@@ -845,13 +874,13 @@ class _ContextBuilder:
             if id_ is None:
                 td.iri = None  # a term explicitly mapped to null
             elif not isinstance(id_, str):
-                raise JsonLdError(f"invalid IRI mapping for {term!r}: @id must be a string")
+                raise JsonLdError(f"invalid IRI mapping for {quote(term)}: @id must be a string")
             elif id_ not in KEYWORDS and _KEYWORD_RE.match(id_):
                 self.events.append(
                     _Event(
                         "reserved @id value",
-                        f"the @id value {id_!r} of the term {term!r} looks like a keyword, so "
-                        "the term would be ignored",
+                        f"the @id value {quote(id_)} of the term {quote(term)} looks like a "
+                        "keyword, so the term would be ignored",
                     )
                 )
                 if previous is not None:
@@ -861,8 +890,8 @@ class _ContextBuilder:
                 iri = self.expand_iri(id_)
                 if iri is None or not (is_absolute_iri(iri) or iri in KEYWORDS):
                     raise JsonLdError(
-                        f"invalid IRI mapping for {term!r}: {id_!r} does not expand to an "
-                        "absolute IRI, a blank node identifier or a keyword"
+                        f"invalid IRI mapping for {quote(term)}: {quote(id_)} does not expand to "
+                        "an absolute IRI, a blank node identifier or a keyword"
                     )
                 if _IRI_FORM_RE.match(term):
                     # pyld expands the term with a copy of `defined` in which it is defined.
@@ -874,8 +903,8 @@ class _ContextBuilder:
                         self.defined = original
                     if term_iri != iri:
                         raise JsonLdError(
-                            f"invalid IRI mapping: the term {term!r} has the form of an IRI "
-                            f"but is defined as {iri!r}"
+                            f"invalid IRI mapping: the term {quote(term)} has the form of an IRI "
+                            f"but is defined as {quote(iri)}"
                         )
                 td.iri = iri
                 td.prefix = (
@@ -894,16 +923,17 @@ class _ContextBuilder:
         if "@type" in value:
             type_ = value["@type"]
             if not isinstance(type_, str):
-                raise JsonLdError(f"invalid type mapping for {term!r}: @type must be a string")
+                raise JsonLdError(f"invalid type mapping for {quote(term)}: @type must be a string")
             if type_ not in ("@json", "@none", "@id", "@vocab"):
                 expanded = self.expand_iri(type_)
                 if expanded is None or not is_absolute_iri(expanded):
                     raise JsonLdError(
-                        f"invalid type mapping for {term!r}: {type_!r} is not an absolute IRI"
+                        f"invalid type mapping for {quote(term)}: {quote(type_)} is not an "
+                        "absolute IRI"
                     )
                 if expanded.startswith("_:"):
                     raise JsonLdError(
-                        f"invalid type mapping for {term!r}: a blank node cannot be a datatype"
+                        f"invalid type mapping for {quote(term)}: a blank node cannot be a datatype"
                     )
                 type_ = expanded
             td.type = type_
@@ -912,18 +942,18 @@ class _ContextBuilder:
             raw = value["@container"]
             container = raw if isinstance(raw, list) else [raw]
             if not all(isinstance(c, str) for c in container):
-                raise JsonLdError(f"invalid container mapping for {term!r}")
+                raise JsonLdError(f"invalid container mapping for {quote(term)}")
             has_set = "@set" in container
             is_valid = True
             if "@list" in container:
                 if len(container) != 1:
                     raise JsonLdError(
-                        f"invalid container mapping for {term!r}: @list allows no other values"
+                        f"invalid container mapping for {quote(term)}: @list allows no other values"
                     )
             elif "@graph" in container:
                 if any(c not in ("@graph", "@id", "@index", "@set") for c in container):
                     raise JsonLdError(
-                        f"invalid container mapping for {term!r}: @graph only combines with "
+                        f"invalid container mapping for {quote(term)}: @graph only combines with "
                         "@id, @index and @set"
                     )
             else:
@@ -933,7 +963,7 @@ class _ContextBuilder:
                     td.type = "@id"
                 if td.type not in ("@id", "@vocab"):
                     raise JsonLdError(
-                        f"invalid type mapping for {term!r}: a @type container needs @type "
+                        f"invalid type mapping for {quote(term)}: a @type container needs @type "
                         "@id or @vocab"
                     )
             is_valid = (
@@ -942,10 +972,10 @@ class _ContextBuilder:
                 and not (has_set and "@list" in container)
             )
             if not is_valid:
-                raise JsonLdError(f"invalid container mapping for {term!r}: {raw!r}")
+                raise JsonLdError(f"invalid container mapping for {quote(term)}: {_short(raw)}")
             if td.reverse and any(c not in ("@index", "@set") for c in container):
                 raise JsonLdError(
-                    f"invalid reverse property {term!r}: its container must be @index or @set"
+                    f"invalid reverse property {quote(term)}: its container must be @index or @set"
                 )
             td.container = tuple(container)
             td.cset = frozenset(container)
@@ -953,12 +983,12 @@ class _ContextBuilder:
         if "@index" in value:
             if "@container" not in value or "@index" not in td.cset:
                 raise JsonLdError(
-                    f"invalid term definition for {term!r}: @index without an @index container"
+                    f"invalid term definition for {quote(term)}: @index without an @index container"
                 )
             index = value["@index"]
             if not isinstance(index, str) or index.startswith("@"):
                 raise JsonLdError(
-                    f"invalid term definition for {term!r}: @index must expand to an IRI"
+                    f"invalid term definition for {quote(term)}: @index must expand to an IRI"
                 )
             td.index = index
 
@@ -971,26 +1001,30 @@ class _ContextBuilder:
             language = value["@language"]
             if language is not None and not isinstance(language, str):
                 raise JsonLdError(
-                    f"invalid language mapping for {term!r}: it must be a string or null"
+                    f"invalid language mapping for {quote(term)}: it must be a string or null"
                 )
             td.language = language.lower() if isinstance(language, str) else None
 
         if "@prefix" in value:
             if _COLON_OR_SLASH_RE.match(term):
                 raise JsonLdError(
-                    f"invalid term definition for {term!r}: @prefix on a compact IRI term"
+                    f"invalid term definition for {quote(term)}: @prefix on a compact IRI term"
                 )
             if td.iri is not None and td.iri in KEYWORDS:
-                raise JsonLdError(f"invalid term definition for {term!r}: a keyword prefix")
+                raise JsonLdError(f"invalid term definition for {quote(term)}: a keyword prefix")
             if not isinstance(value["@prefix"], bool):
-                raise JsonLdError(f"invalid @prefix value for {term!r}: it must be true or false")
+                raise JsonLdError(
+                    f"invalid @prefix value for {quote(term)}: it must be true or false"
+                )
             td.prefix = value["@prefix"]
 
         if "@direction" in value:
             direction = value["@direction"]
-            if direction and direction not in ("ltr", "rtl"):
+            # §4.2.2 step 22, as jsonld.js (pyld lets "", false and 0 through).
+            if direction is not None and direction not in ("ltr", "rtl"):
                 raise JsonLdError(
-                    f'invalid base direction for {term!r}: must be null, "ltr" or "rtl"'
+                    f"invalid base direction for the term {quote(term)}: @direction must be null, "
+                    f'"ltr" or "rtl", not {quote(direction)}'
                 )
             td.direction = direction
 
@@ -998,19 +1032,19 @@ class _ContextBuilder:
             nest = value["@nest"]
             if not isinstance(nest, str) or (nest != "@nest" and nest.startswith("@")):
                 raise JsonLdError(
-                    f"invalid @nest value for {term!r}: a string that is not a keyword"
+                    f"invalid @nest value for {quote(term)}: a string that is not a keyword"
                 )
             td.nest = nest
 
         if td.iri in ("@context", "@preserve"):
-            raise JsonLdError(f"invalid keyword alias: {term!r} cannot alias {td.iri}")
+            raise JsonLdError(f"invalid keyword alias: {quote(term)} cannot alias {td.iri}")
 
         if previous is not None and previous.protected and not self.override_protected:
             td.protected = True
             if not previous.same_as(td):
                 raise JsonLdError(
-                    f"protected term redefinition: the term {term!r} is protected by a context "
-                    "in scope and cannot be redefined"
+                    f"protected term redefinition: the term {quote(term)} is protected by a "
+                    "context in scope and cannot be redefined"
                 )
 
         td.trusted = self.trusted
@@ -1029,7 +1063,9 @@ class _ContextBuilder:
                 td.iri = (prefix_td.iri or "") + term[colon + 1 :]
                 if prefix_td.iri is None:
                     # pyld concatenates to None and fails; a null prefix cannot define a term.
-                    raise JsonLdError(f"invalid IRI mapping for {term!r}: its prefix maps to null")
+                    raise JsonLdError(
+                        f"invalid IRI mapping for {quote(term)}: its prefix maps to null"
+                    )
             else:
                 td.iri = term
         elif term == "@type":
@@ -1037,7 +1073,8 @@ class _ContextBuilder:
         else:
             if active.vocab is None:
                 raise JsonLdError(
-                    f"invalid IRI mapping: the term {term!r} defines no @id and no @vocab is set"
+                    f"invalid IRI mapping: the term {quote(term)} defines no @id and no @vocab is "
+                    "set"
                 )
             td.iri = active.vocab + term
 
@@ -1248,7 +1285,7 @@ class _Run:
             self.event(
                 "invalid IRI",
                 path,
-                f"the {what} {iri!r} contains characters that are not allowed in an IRI, so "
+                f"the {what} {quote(iri)} contains characters that are not allowed in an IRI, so "
                 "JSON-LD implementations would sign it differently",
             )
 
@@ -1271,8 +1308,8 @@ class _Run:
             self.event(
                 "undefined prefix",
                 path,
-                f"the {what} {raw!r} uses the prefix {prefix!r}, which no context in scope "
-                f"defines, so it would be signed as the IRI {raw!r}",
+                f"the {what} {quote(raw)} uses the prefix {quote(prefix)}, which no context in "
+                f"scope defines, so it would be signed as the IRI {quote(raw)}",
             )
 
     def check_number(self, value: Json, path: Path) -> None:
@@ -1294,13 +1331,13 @@ class _Run:
                     )
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise JsonLdError(f"{render_path(path)}: {value} is not a JSON number")
+                raise JsonLdError(f"{render_path(path)}: NaN and Infinity are not JSON numbers")
             if self.safe and 0 < abs(value) < 1e-6 and not value.is_integer():
                 self.event(
                     "lossy number",
                     path,
-                    f"the number {value!r} is written in canonical form differently by JSON-LD "
-                    "processors (jsonld.js signs it as the integer 0)",
+                    f"the number {quote(value)} is written in canonical form differently by "
+                    "JSON-LD processors (jsonld.js signs it as the integer 0)",
                 )
 
     def check_json(self, value: Json, path: Path) -> None:
@@ -1324,8 +1361,8 @@ class _Run:
             self.event(
                 "invalid double",
                 path,
-                f"the string {value!r} is typed xsd:double but is not a finite decimal number; "
-                "JSON-LD processors would sign different forms of it",
+                f"the string {quote(value)} is typed xsd:double but is not a finite decimal "
+                "number; JSON-LD processors would sign different forms of it",
             )
 
     # -- expansion (§5.1) -------------------------------------------------------------------------
@@ -1521,7 +1558,7 @@ class _Run:
             self.event(
                 "object with only @id",
                 path,
-                f"the node {value.get('@id')!r} has only an identifier and stands at the top "
+                f"the node {_short(value.get('@id'))} has only an identifier and stands at the top "
                 "level or directly in a graph, so it carries no statement and would be dropped",
             )
 
@@ -1583,7 +1620,7 @@ class _Run:
                 or (isinstance(t, str) and is_absolute_iri(t) and not t.startswith("_:"))
             ):
                 raise JsonLdError(
-                    f"{render_path(path)}: invalid typed value: the datatype {t!r} is not an "
+                    f"{render_path(path)}: invalid typed value: the datatype {_short(t)} is not an "
                     "absolute IRI"
                 )
         if self.safe and type_ == _XSD_DOUBLE:
@@ -1645,7 +1682,7 @@ class _Run:
                     self.event(
                         "type-scoped null context",
                         (path, key),
-                        f"the type {type_!r} resets the context to null, which JSON-LD "
+                        f"the type {quote(type_)} resets the context to null, which JSON-LD "
                         "processors apply differently",
                     )
                     continue
@@ -1906,17 +1943,17 @@ class _Run:
     def invalid_property(self, key: str, prop: Json, path: Path) -> None:
         if prop is None and _KEYWORD_RE.match(key):
             msg = (
-                f"the key {key!r} looks like a JSON-LD keyword but is not one, so it would be "
+                f"the key {quote(key)} looks like a JSON-LD keyword but is not one, so it would be "
                 "dropped from the signed data"
             )
         elif prop is None:
             msg = (
-                f"the term {key!r} is mapped to null by a context in scope, so it would be "
+                f"the term {quote(key)} is mapped to null by a context in scope, so it would be "
                 "dropped from the signed data"
             )
         else:
             msg = (
-                f"the term {key!r} is not defined by any context in scope, so it would be "
+                f"the term {quote(key)} is not defined by any context in scope, so it would be "
                 "dropped from the signed data"
             )
         self.event("invalid property", path, msg)
@@ -1928,7 +1965,7 @@ class _Run:
             self.event(
                 "blank node predicate",
                 path,
-                f"the term {key!r} expands to the blank node {prop!r}, which cannot be a "
+                f"the term {quote(key)} expands to the blank node {quote(prop)}, which cannot be a "
                 "property in RDF, so it would be dropped from the signed data",
             )
         self.check_iri(prop, path, "property")
@@ -1975,7 +2012,7 @@ class _Run:
                 self.event(
                     "reserved @id value",
                     kpath,
-                    f"the identifier {value!r} looks like a JSON-LD keyword, so it would be "
+                    f"the identifier {quote(value)} looks like a JSON-LD keyword, so it would be "
                     "dropped from the signed data",
                 )
             elif safe:
@@ -1983,8 +2020,8 @@ class _Run:
                     self.event(
                         "relative @id reference",
                         kpath,
-                        f"the identifier {value!r} is not an absolute IRI (there is no base IRI "
-                        "to resolve it against), so statements about it would be dropped from "
+                        f"the identifier {quote(value)} is not an absolute IRI (there is no base "
+                        "IRI to resolve it against), so statements about it would be dropped from "
                         "the signed data",
                     )
                 self.check_iri(iri, kpath, "identifier")
@@ -2015,8 +2052,8 @@ class _Run:
                         self.event(
                             "relative @type reference",
                             tpath,
-                            f"the type {v!r} is not defined by any context in scope and is not "
-                            "an absolute IRI, so it would be dropped from the signed data",
+                            f"the type {quote(v)} is not defined by any context in scope and is "
+                            "not an absolute IRI, so it would be dropped from the signed data",
                         )
                     if isinstance(t, str):
                         self.check_iri(t, tpath, "type")
@@ -2074,26 +2111,17 @@ class _Run:
                 self.event(
                     "invalid @language value",
                     kpath,
-                    f"{value!r} is not a well-formed BCP 47 language tag",
+                    f"{quote(value)} is not a well-formed BCP 47 language tag",
                 )
             _add(parent, "@language", value.lower(), False)
             return True
 
         if prop == "@direction":
-            if not isinstance(value, str):
+            if value not in ("ltr", "rtl") or not isinstance(value, str):
                 raise JsonLdError(
-                    f"{render_path(kpath)}: invalid base direction: @direction must be a string"
+                    f'{render_path(kpath)}: invalid base direction: @direction must be "ltr" or '
+                    f'"rtl", not {quote(value)}'
                 )
-            if value not in ("ltr", "rtl"):
-                raise JsonLdError(
-                    f'{render_path(kpath)}: invalid base direction: must be "ltr" or "rtl"'
-                )
-            self.event(
-                "rdfDirection not set",
-                kpath,
-                f"the base direction {value!r} cannot be expressed in the signed data "
-                "(rdfDirection is not set), so it would be dropped",
-            )
             _add(parent, "@direction", value, False)
             return True
 
@@ -2124,6 +2152,8 @@ class _Run:
             direction = active.direction
             if td is not None and td.direction is not _MISSING:
                 direction = td.direction
+            elif direction is not None:
+                self.default_direction(direction, kpath)
             return self.expand_language_map(term_ctx, value, direction, kpath)
         if "@index" in container:
             index_key = None
@@ -2143,8 +2173,8 @@ class _Run:
                     self.event(
                         "index property not expanded",
                         kpath,
-                        f"the index property {index_key!r} of the term {key!r} would be dropped "
-                        "by some JSON-LD processors and kept by others",
+                        f"the index property {quote(index_key)} of the term {quote(key)} would be "
+                        "dropped by some JSON-LD processors and kept by others",
                     )
             return self.expand_index_map(
                 term_ctx, key, value, index_key, "@graph" in container, property_index, kpath
@@ -2219,18 +2249,32 @@ class _Run:
             direction = active.direction
             if td is not None and td.direction is not _MISSING:
                 direction = td.direction
+            elif direction is not None:
+                self.default_direction(direction, path)
             if direction is not None:
-                self.event(
-                    "rdfDirection not set",
-                    path,
-                    f"the base direction {direction!r} that a context gives this string cannot "
-                    "be expressed in the signed data (rdfDirection is not set)",
-                )
                 rval["@direction"] = direction
         if isinstance(value, int | float) and not isinstance(value, bool):
             self.check_number(value, path)
         rval["@value"] = value
         return rval
+
+    def default_direction(self, direction: str, path: Path) -> None:
+        """A string would take the default base direction of a context (§5.3 step 4.3).
+
+        jsonld.js and pyld lose a context's ``@direction`` whenever they copy the active context
+        (their clone functions leave it out): jsonld.js when any later context is processed, pyld
+        in fewer places, the specification never.  Where it survives differs between them, so
+        safe mode refuses and otherwise the reference path decides.
+        """
+        if self.safe:
+            self.event(
+                "default base direction",
+                path,
+                f"the string would take the base direction {quote(direction)} that a context "
+                "gives by default; JSON-LD processors keep or lose such a default in different "
+                "places, so give @direction in the term definition or the value instead",
+            )
+        raise Unsupported("a default base direction from a context")
 
     def reference(
         self, active: ActiveContext, value: str, vocab: bool, term: str | None, path: Path
@@ -2241,15 +2285,15 @@ class _Run:
             self.event(
                 "reserved @id value",
                 path,
-                f"the value {value!r} looks like a JSON-LD keyword, so it would be dropped from "
-                "the signed data",
+                f"the value {quote(value)} looks like a JSON-LD keyword, so it would be dropped "
+                "from the signed data",
             )
         elif self.safe:
             if not _ABSOLUTE_IRI_RE.match(iri):
                 self.event(
                     "relative object reference",
                     path,
-                    f"the value {value!r} is used as an IRI (the term {term!r} has "
+                    f"the value {quote(value)} is used as an IRI (the term {quote(term)} has "
                     f'"@type": "@{"vocab" if vocab else "id"}") but is not an absolute IRI, so it '
                     "would be dropped from the signed data",
                 )
@@ -2276,16 +2320,10 @@ class _Run:
                         self.event(
                             "invalid @language value",
                             kpath,
-                            f"{key!r} is not a well-formed BCP 47 language tag",
+                            f"{quote(key)} is not a well-formed BCP 47 language tag",
                         )
                     val["@language"] = key.lower()
                 if direction:
-                    self.event(
-                        "rdfDirection not set",
-                        kpath,
-                        f"the base direction {direction!r} cannot be expressed in the signed "
-                        "data (rdfDirection is not set)",
-                    )
                     val["@direction"] = direction
                 out.append(val)
         return out
@@ -2327,8 +2365,8 @@ class _Run:
                         self.event(
                             "relative @id reference",
                             kpath,
-                            f"the identifier {k!r} is not an absolute IRI, so statements about "
-                            "it would be dropped from the signed data",
+                            f"the identifier {quote(k)} is not an absolute IRI, so statements "
+                            "about it would be dropped from the signed data",
                         )
                     else:
                         self.check_iri(key, kpath, "identifier")
@@ -2339,8 +2377,8 @@ class _Run:
                         self.event(
                             "relative @type reference",
                             kpath,
-                            f"the type {k!r} is not defined by any context in scope and is not "
-                            "an absolute IRI, so it would be dropped from the signed data",
+                            f"the type {quote(k)} is not defined by any context in scope and is "
+                            "not an absolute IRI, so it would be dropped from the signed data",
                         )
                     else:
                         self.check_iri(key, kpath, "type")
@@ -2362,7 +2400,7 @@ class _Run:
                 ):
                     raise JsonLdError(
                         f"{render_path(kpath)}: invalid value object: a value cannot be indexed "
-                        f"by {index_key!r}"
+                        f"by {quote(index_key)}"
                     )
                 elif property_index:
                     if expanded_key != "@none":

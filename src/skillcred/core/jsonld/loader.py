@@ -74,8 +74,8 @@ class DocumentLoader:
     @staticmethod
     def _refuse(url: str) -> DocumentLoaderError:
         return DocumentLoaderError(
-            f"the JSON-LD document {url!r} is not one of the contexts this service ships; "
-            "skillcred never loads documents from the network"
+            f"the JSON-LD document {json.dumps(url)} is not one of the contexts this service "
+            "ships; skillcred never loads documents from the network"
         )
 
 

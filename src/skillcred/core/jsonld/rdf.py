@@ -1,10 +1,14 @@
-"""Deserialize expanded JSON-LD to RDF (JSON-LD 1.1 API §8, rdfDirection null) as N-Quads terms.
+"""Deserialize expanded JSON-LD to RDF (JSON-LD 1.1 API §8) as N-Quads terms.
 
 The specification builds a node map first and then walks it; this module walks the expanded
 document once and emits quads directly, with the node map's de-duplication rule (a value is
 added to a node's property only if an equal one — same ``@id``, or same ``@value``/``@type``/
-``@language``/``@index`` — is not there yet).  The canonical output is therefore the same as
-pyld's ``toRdf`` + node map, byte for byte, which the tests check.
+``@language``/``@index``, but not ``@direction`` — is not there yet).  The canonical output is
+therefore the same as pyld's ``toRdf`` + node map, byte for byte, which the tests check.
+
+Strings with a base direction become literals typed ``https://www.w3.org/ns/i18n#{language}_
+{direction}`` (rdfDirection ``i18n-datatype``, §8.6 step 13): the eddsa-rdfc-2022 cryptosuite
+and jsonld-signatures canonicalize with it, so their signatures cover the direction.
 
 Each RDF term is kept as its canonical N-Quads text: ``<iri>``, ``_:bN``, or a literal
 ``"..."``/``"..."@lang``/``"..."^^<datatype>`` escaped as RDF 1.2 N-Quads canonical form (and
@@ -21,7 +25,7 @@ from typing import Any, Final
 
 from c14n.Canonicalize import canonicalize as _jcs  # type: ignore[import-untyped]
 
-from skillcred.core.jsonld.expand import KEYWORDS, Unsupported, is_absolute_iri
+from skillcred.core.jsonld.expand import KEYWORDS, Unsupported, is_absolute_iri, quote
 from skillcred.errors import JsonLdError, SafeModeError
 
 __all__ = [
@@ -46,6 +50,8 @@ XSD_INTEGER: Final = XSD + "integer"
 XSD_DOUBLE: Final = XSD + "double"
 RDF_LANGSTRING: Final = RDF + "langString"
 RDF_JSON: Final = RDF + "JSON"
+# rdfDirection "i18n-datatype": the datatype of a string with a base direction (§8.6 step 13).
+I18N: Final = "https://www.w3.org/ns/i18n#"
 RDF_TYPE: Final = f"<{RDF}type>"
 RDF_FIRST: Final = f"<{RDF}first>"
 RDF_REST: Final = f"<{RDF}rest>"
@@ -129,7 +135,7 @@ def format_double(value: float) -> str:
     ``1.234567890123457E15`` in JavaScript and ``...456E15`` in Python, and in pyld).
     """
     if not math.isfinite(value):
-        raise JsonLdError(f"{value} is not a JSON number")
+        raise JsonLdError("NaN and Infinity are not JSON numbers")
     if value == 0:
         return "0.0E0"
     sign = "-" if value < 0 else ""
@@ -151,12 +157,14 @@ def _is_double(value: object) -> bool:
 
 
 class _ToRdf:
-    __slots__ = ("counter", "indexes", "labels", "quads", "safe", "seen")
+    __slots__ = ("counter", "directed", "indexes", "labels", "quads", "safe", "seen")
 
     def __init__(self, safe: bool) -> None:
         self.safe = safe
         self.quads: list[Quad] = []
         self.seen: set[tuple[Any, ...]] = set()
+        # The literal kept for a de-duplication key that a string with a direction took.
+        self.directed: dict[tuple[Any, ...], str] = {}
         self.labels: dict[str, str] = {}
         self.indexes: dict[tuple[str, str], str] = {}
         self.counter = 0
@@ -187,7 +195,7 @@ class _ToRdf:
             return self.relabel(value)
         if is_absolute_iri(value):
             return f"<{escape_iri(value)}>"
-        self.refuse("relative object reference", f"the IRI {value!r} is relative")
+        self.refuse("relative object reference", f"the IRI {quote(value)} is relative")
         return None
 
     def type_term(self, value: Any) -> str | None:
@@ -221,7 +229,9 @@ class _ToRdf:
             elif is_absolute_iri(raw):
                 subject = f"<{escape_iri(raw)}>"
             else:
-                self.refuse("relative subject reference", f"the identifier {raw!r} is relative")
+                self.refuse(
+                    "relative subject reference", f"the identifier {quote(raw)} is relative"
+                )
                 subject = None
         else:
             subject = self.fresh()  # jsonld.js also gives a node with a null @id a blank node
@@ -239,7 +249,9 @@ class _ToRdf:
             key = (graph or "", subject)
             previous = self.indexes.setdefault(key, index)
             if previous != index:
-                raise JsonLdError(f"conflicting indexes {previous!r} and {index!r} for one node")
+                raise JsonLdError(
+                    f"conflicting indexes {quote(previous)} and {quote(index)} for one node"
+                )
 
         for prop, values in node.items():
             if prop[0] == "@":
@@ -264,7 +276,9 @@ class _ToRdf:
             predicate = _IRI_TERMS.get(prop)
             if predicate is None:
                 if prop.startswith("_:"):
-                    self.refuse("blank node predicate", f"the property {prop!r} is a blank node")
+                    self.refuse(
+                        "blank node predicate", f"the property {quote(prop)} is a blank node"
+                    )
                 else:
                     predicate = iri_term(prop)
             live = emit and predicate is not None
@@ -280,25 +294,33 @@ class _ToRdf:
                             obj = f'"{raw}"'
                         else:
                             obj = f'"{raw.translate(_LITERAL_ESCAPES)}"'
+                        compared = obj
                         extra: Any = None
                     else:
-                        obj = self.literal(value)
-                        # The node map compares @value, @type, @language and @index (pyld's
-                        # compare_values); the literal text covers all but these.
+                        obj = compared = self.literal(value)
+                        # The node map compares @value, @type, @language and @index, not
+                        # @direction (pyld's compare_values, jsonld.js's compareValues); the
+                        # literal text covers all but these.
                         extra = (
                             None if cls is str else ("json" if cls is dict or cls is list else raw),
                             value.get("@index"),
                             "@language" in value,
                         )
-                    dedupe = (g_term, s_term, p_term, obj, extra)
+                        if cls is str and "@direction" in value:
+                            compared, extra = _undirected_key(value)
+                    dedupe = (g_term, s_term, p_term, compared, extra)
                     if dedupe not in seen:
                         seen.add(dedupe)
+                        if compared is not obj:
+                            self.directed[dedupe] = obj
                         quads.append((s_term, p_term, obj, g_term))
                     elif self.safe and (cls is dict or cls is list):
                         raise SafeModeError(
                             f"(node {subject}): the node has the same JSON literal twice "
-                            f"for {prop!r}; jsonld.js signs it twice, pyld once"
+                            f"for {quote(prop)}; jsonld.js signs it twice, pyld once"
                         )
+                    elif self.directed.get(dedupe, compared) != obj:
+                        self.conflicting_directions(subject, prop)
                 elif "@list" in value:
                     head = self.list(value["@list"], graph, live)
                     if live:
@@ -318,11 +340,26 @@ class _ToRdf:
                             quads.append((s_term, p_term, obj, g_term))
         return subject
 
+    def conflicting_directions(self, subject: str | None, prop: str) -> None:
+        """One string twice for a property of a node, with two base directions (or one and none).
+
+        The node map keeps the first one it meets and drops the other: safe mode refuses the
+        loss; otherwise the reference path decides, because processors walk the node map in an
+        order (properties sorted by IRI) that this single pass does not follow.
+        """
+        if self.safe:
+            raise SafeModeError(
+                f"(node {subject}): the node has the same string twice for {quote(prop)} with "
+                "different base directions (or with and without one); JSON-LD keeps only one "
+                "of them, so the other would be dropped from the signed data"
+            )
+        raise Unsupported("one string with different base directions for one property")
+
     def reverse(self, reverse_map: dict[str, Any], subject: str | None, graph: str | None) -> None:
         seen = self.seen
         for prop, items in reverse_map.items():
             if prop.startswith("_:"):
-                self.refuse("blank node predicate", f"the property {prop!r} is a blank node")
+                self.refuse("blank node predicate", f"the property {quote(prop)} is a blank node")
                 predicate: str | None = None
             else:
                 predicate = iri_term(prop)
@@ -378,7 +415,7 @@ class _ToRdf:
         if datatype == XSD_DOUBLE:
             if self.safe and isinstance(value, str) and _DECIMAL_RE.match(value) is None:
                 raise SafeModeError(
-                    f"(value): the string {value!r} is typed xsd:double but is not a decimal "
+                    f"(value): the string {quote(value)} is typed xsd:double but is not a decimal "
                     "number; JSON-LD processors would sign it differently"
                 )
             try:
@@ -389,7 +426,7 @@ class _ToRdf:
                 # pyld writes Python's 'INF'/'NAN', jsonld.js 'Infinity'/'NaN'.
                 if self.safe:
                     raise SafeModeError(
-                        f"(value): the value {value!r} typed xsd:double is not a finite number"
+                        f"(value): the value {quote(value)} typed xsd:double is not a finite number"
                     )
                 raise Unsupported("a non-finite xsd:double")
             return literal(format_double(number), XSD_DOUBLE)
@@ -403,12 +440,35 @@ class _ToRdf:
             return literal(str(int(value)), datatype or XSD_INTEGER)
         if not isinstance(value, str):
             raise Unsupported(f"a {type(value).__name__} @value")
+        if "@direction" in item:
+            # rdfDirection "i18n-datatype" (§8.6 step 13), spelt as jsonld.js spells it: the
+            # language lower-cased (expansion already did) or empty, and no language tag.
+            language = item.get("@language") or ""
+            return literal(value, f"{I18N}{language.lower()}_{item['@direction']}")
         if "@language" in item:
             return literal(value, datatype or RDF_LANGSTRING, item["@language"])
         return literal(value, datatype or XSD_STRING)
 
 
 _DECIMAL_RE: Final = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _undirected_key(value: dict[str, Any]) -> tuple[str, Any]:
+    """The node-map de-duplication key of a string value with a base direction.
+
+    The node map compares values without ``@direction`` (jsonld.js compareValues, pyld
+    compare_values), so the same string with and without a direction, or with two directions, is
+    one value: the first one given is kept.  The key is the one the value without its direction
+    would have.
+    """
+    raw = value["@value"]
+    if len(value) == 2:  # only @value and @direction
+        return f'"{escape_literal(raw)}"', None
+    language = value.get("@language")
+    text = (
+        literal(raw, RDF_LANGSTRING, language) if "@language" in value else literal(raw, XSD_STRING)
+    )
+    return text, (None, value.get("@index"), "@language" in value)
 
 
 def to_quads(expanded: list[Any], *, safe: bool) -> list[Quad]:
