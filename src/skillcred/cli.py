@@ -110,11 +110,26 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _local_service(settings: Any) -> Any:
+    """The service's composition when this machine holds its database, else None."""
+    from skillcred.api.context import AppContext
+
+    if settings.is_sqlite and not settings.database_url:
+        if not (settings.data_dir / "skillcred.db").exists():
+            return None
+    elif not settings.database_url:
+        return None
+    try:
+        return AppContext.build(settings, verify_only=True)
+    except SkillcredError:
+        return None
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify without a server: DIDs, status lists and allowed schemas are fetched with
     the same guards as the service (``--offline``: nothing is fetched, and a status that
     could not be checked is reported as not performed, so the answer is not verified)."""
-    from skillcred.api.context import remote_fetcher, schema_fetch
+    from skillcred.api.context import local_schemas, remote_fetcher, schema_fetch
     from skillcred.core.passport import summary
     from skillcred.core.schemas import JsonSchemaChecker
     from skillcred.services.trust import TrustDirectory, load_trust_list
@@ -130,13 +145,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except SkillcredError as exc:
         _fail(exc.detail)
     fetcher = None if args.offline else remote_fetcher(settings)
+    # On the issuing service's own machine its lists, DIDs and providers are read from its
+    # database (no network needed); anywhere else everything comes over HTTPS.
+    local = _local_service(settings)
     verifier = build_verifier(
-        loader=default_loader(),
-        status=None,
+        loader=local.loader if local is not None else default_loader(),
+        status=local.status if local is not None else None,
         fetcher=fetcher,
-        trust=TrustDirectory(None, trust_list),
+        local_did=local.local_did_document if local is not None else None,
+        trust=TrustDirectory(local.database if local is not None else None, trust_list),
         schemas=JsonSchemaChecker(
-            fetch=None if fetcher is None else schema_fetch(fetcher, settings.schema_hosts)
+            extra=local_schemas(settings.base_url),
+            fetch=None if fetcher is None else schema_fetch(fetcher, settings.schema_hosts),
         ),
         status_ttl_seconds=settings.status_list_ttl_seconds,
     )
@@ -267,6 +287,165 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_NOT_VERIFIED
 
 
+def _context() -> Any:
+    """The service's composition (database, keys, status lists) for commands that issue."""
+    from skillcred.api.context import AppContext
+    from skillcred.storage.migrate import upgrade
+
+    settings = _settings()
+    context = AppContext.build(settings)
+    upgrade(context.database.write_engine)
+    return context
+
+
+def _provider(context: Any, slug: str) -> Any:
+    from skillcred.storage.repositories import Providers
+
+    with context.database.reading() as session:
+        provider = Providers(session).by_slug(slug)
+    if provider is None:
+        _fail(f"there is no provider {slug!r} (skillcred providers list)")
+    return provider
+
+
+def cmd_skills(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from skillcred.services.batch import describe
+    from skillcred.services.skills import SkillDefinitionIn
+    from skillcred.storage.repositories import SkillDefinitions
+
+    context = _context()
+    try:
+        provider = _provider(context, args.provider)
+        if args.skills_command == "add":
+            try:
+                definition = SkillDefinitionIn.model_validate(_read_json(args.file))
+            except ValidationError as exc:
+                _fail(f"{args.file}: {describe(exc)}")
+            with context.database.writing() as session:
+                _print_json(context.skills.register(session, provider, definition))
+        else:
+            with context.database.reading() as session:
+                rows = SkillDefinitions(session).all_for(provider.id)
+                _print_json([context.skills.definition_json(row) for row in rows])
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    finally:
+        context.database.dispose()
+    return EXIT_OK
+
+
+def cmd_issue_batch(args: argparse.Namespace) -> int:
+    """Issue one skill credential per CSV row; a bad row is reported by its line number."""
+    import time
+
+    from skillcred.services import batch
+    from skillcred.services.issuance import IssueOptions
+    from skillcred.services.skills import SkillCredentialRequest, prepare
+    from skillcred.storage.repositories import IdempotencyKeys
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {args.file}: {exc}")
+    try:
+        rows = list(batch.csv_rows(text))
+    except SkillcredError as exc:
+        _fail(f"{args.file}: {exc.detail}")
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    context = _context()
+    provider = _provider(context, args.provider)
+    issuance = context.issuance()
+    progress = _Progress(len(rows), enabled=sys.stderr.isatty() and not args.quiet)
+
+    def start(request: SkillCredentialRequest, key: str, new: bool) -> Any:
+        credential, purposes = prepare(context.skills, context.database, provider, request)
+        return issuance.start(
+            provider,
+            credential,
+            IssueOptions(cryptosuite=request.cryptosuite, status_purposes=purposes),
+            idempotency_key=key,
+            fingerprint=batch.row_fingerprint(key),
+            actor=f"operator:cli:{provider.slug}",
+            check=context.skills.check,
+            known_new=new,
+        )
+
+    def existing(keys: list[str]) -> set[str]:
+        with context.database.reading() as session:
+            return IdempotencyKeys(session).existing(provider.id, keys)
+
+    def on_result(result: batch.RowResult) -> None:
+        if out is not None and result.document is not None:
+            safe_id = (result.credential_id or "credential").rsplit(":", 1)[-1]
+            (out / f"line-{result.line:06d}-{safe_id}.json").write_bytes(result.document)
+        if result.outcome == "failed":
+            progress.note(f"{args.file}:{result.line}: {result.error}")
+        progress.advance()
+
+    started = time.perf_counter()
+    try:
+        summary = batch.run(
+            rows, start=start, provider_slug=provider.slug, existing=existing, on_result=on_result
+        )
+    finally:
+        context.writer.close()
+        context.database.dispose()
+    elapsed = time.perf_counter() - started
+    progress.done()
+    report = {
+        **summary.to_json(),
+        "seconds": round(elapsed, 2),
+        "rowsPerSecond": round(summary.rows / elapsed, 1) if elapsed > 0 else None,
+        "failures": [{"line": f.line, "error": f.error} for f in summary.failures],
+    }
+    if out is not None:
+        report["folder"] = str(out)
+    _print_json(report)
+    return EXIT_OK if summary.failed == 0 else EXIT_NOT_VERIFIED
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        import time
+
+        self.total = max(total, 1)
+        self.count = 0
+        self.enabled = enabled
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def advance(self) -> None:
+        import time
+
+        self.count += 1
+        now = time.perf_counter()
+        if self.enabled and (now - self._last > 0.1 or self.count == self.total):
+            self._last = now
+            width = 30
+            filled = int(width * self.count / self.total)
+            rate = self.count / max(now - self.started, 1e-9)
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.count}/{self.total} rows"
+                f"  {rate:,.0f}/s"
+            )
+            sys.stderr.flush()
+
+    def note(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+        sys.stderr.write(message + "\n")
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from skillcred.storage.db import open_database
     from skillcred.storage.migrate import upgrade
@@ -351,6 +530,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=cmd_migrate)
+
+    skills = commands.add_parser("skills", help="a provider's skill definitions")
+    skill_commands = skills.add_subparsers(
+        dest="skills_command", required=True, parser_class=_Parser
+    )
+    skills_add = skill_commands.add_parser("add", help="register a skill definition (JSON file)")
+    skills_add.add_argument("--provider", required=True, help="the provider's slug")
+    skills_add.add_argument("file", help="the definition, or - for stdin")
+    skills_list = skill_commands.add_parser("list", help="list a provider's skills")
+    skills_list.add_argument("--provider", required=True)
+    skills.set_defaults(handler=cmd_skills)
+
+    issue_batch = commands.add_parser(
+        "issue-batch", help="issue one skill credential per row of a results CSV"
+    )
+    issue_batch.add_argument("--provider", required=True, help="the provider's slug")
+    issue_batch.add_argument(
+        "--out", help="write each credential to this folder (one JSON file each)"
+    )
+    issue_batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    issue_batch.add_argument("file", help="the results CSV")
+    issue_batch.set_defaults(handler=cmd_issue_batch)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (YAML)")
     openapi.set_defaults(handler=cmd_openapi)

@@ -174,6 +174,42 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         ),
         "digestSRI must be",
     ),
+    "status entry whose index is not a decimal string": (
+        _set(
+            "credentialStatus",
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": True,
+                "statusListCredential": "https://example.org/status/1",
+            },
+        ),
+        "credentialStatus.statusListIndex must be a base-10 integer",
+    ),
+    "status entry with a zero-padded index": (
+        _set(
+            "credentialStatus",
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "007",
+                "statusListCredential": "https://example.org/status/1",
+            },
+        ),
+        "statusListIndex must be a base-10 integer",
+    ),
+    "status entry elsewhere in the credential": (
+        _set(
+            "credentialSubject.statusEntry",
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "x",
+                "statusListCredential": "https://example.org/status/1",
+            },
+        ),
+        "credentialSubject.statusEntry.statusListIndex",
+    ),
     "unknown remote context": (
         _set("@context", [V2, "https://evil.example/context"]),
         "evil.example",

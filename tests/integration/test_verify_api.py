@@ -67,7 +67,7 @@ def test_a_credential_issued_here_verifies_and_is_trusted(service: Service) -> N
         "dataModel": "passed",
         "validityPeriod": "passed",
         "status": "passed",
-        "credentialSchema": "passed",
+        "credentialSchema": "skipped",  # it names no schema
         "issuerTrust": "passed",
     }
     assert body["summary"]["verdict"] == "valid"
@@ -224,7 +224,7 @@ def test_credential_schema_is_checked(service: Service) -> None:
     assert body["verified"] is False
     failed = next(c for c in body["checks"] if c["check"] == "credentialSchema")
     assert failed["outcome"] == "failed"
-    assert "'criteria' is a required property" in failed["problems"][0]["detail"]
+    assert '"criteria" is a required property' in failed["problems"][0]["detail"]
     assert body["summary"]["verdict"] == "invalid"
 
     elsewhere = {
@@ -312,3 +312,32 @@ def test_unsigned_passport_only_when_allowed(service: Service) -> None:
     )
     bad = verify_passport(service, presentation, {"allowUnsignedPresentation": "yes"})
     assert bad.status_code == 400
+
+
+def test_a_status_not_asked_for_is_not_claimed(service: Service) -> None:
+    provider = service.create_provider("verify-proof-only")
+    credential = issue(service, provider)
+    set_status(service, provider, credential, "revocation")
+    body = verify(service, credential, {"checks": ["proof"]}).json()
+    assert body["verified"] is True  # only the proof was asked for ...
+    assert body["summary"]["status"] is None  # ... so nothing is said about revocation
+    status = next(c for c in body["checks"] if c["check"] == "status")
+    assert status == {"check": "status", "outcome": "skipped", "reason": "not requested"}
+
+
+def test_holder_binding_is_reported_beside_verified(service: Service) -> None:
+    provider = service.create_provider("binding")
+    holder = Ed25519KeyPair.generate()
+    about_someone_else = issue(service, provider)  # its subject is did:example:worker-7
+    document = passport(service, holder, [about_someone_else], challenge="c", domain="d")
+    body = verify_passport(service, document, {"challenge": "c", "domain": "d"}).json()
+    binding = next(c for c in body["checks"] if c["check"] == "holderBinding")
+    assert binding["outcome"] == "failed" and binding["bound"] is True
+    assert body["verified"] is True  # every credential is genuine; binding is informational
+    assert "SUBJECT_NOT_HOLDER" in {w["code"] for w in body["warnings"]}
+    assert body["skills"][0]["subjectIsHolder"] is False
+
+    anonymous = {k: v for k, v in document.items() if k not in ("holder", "proof")}
+    unsigned = verify_passport(service, anonymous, {"allowUnsignedPresentation": True}).json()
+    binding = next(c for c in unsigned["checks"] if c["check"] == "holderBinding")
+    assert binding["outcome"] == "skipped" and binding["bound"] is False

@@ -12,7 +12,7 @@ from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
 from skillcred.api.middleware import BodySizeLimit
-from skillcred.api.routers import admin, audit, credentials, public, verify, web
+from skillcred.api.routers import admin, audit, credentials, public, skills, verify, web
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
 
@@ -32,6 +32,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         openapi_tags=[
             {"name": "issuing", "description": "VC-API issuing, for providers (API key)."},
             {"name": "verifying", "description": "VC-API verification, public."},
+            {"name": "skills", "description": "The skills passport profile (Open Badges 3.0)."},
             {"name": "public", "description": "Public documents: contexts, schemas, DIDs, health."},
             {"name": "operator", "description": "Provider registration (admin token)."},
             {"name": "audit", "description": "The audit trail (auditor token or API key)."},
@@ -42,6 +43,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     # Verification first: POST /credentials/verify must not fall to GET /credentials/{id}.
     app.include_router(verify.router)
     app.include_router(credentials.router)
+    app.include_router(skills.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(audit.router)

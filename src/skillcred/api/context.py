@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +26,11 @@ from skillcred.services.providers import (
     did_web_for,
 )
 from skillcred.services.remote import GuardedFetcher
+from skillcred.services.skills import SkillService
 from skillcred.services.status import StatusService
 from skillcred.services.trust import TrustDirectory, load_trust_list
 from skillcred.services.verification import build_verifier
-from skillcred.settings import Settings
+from skillcred.settings import MasterKey, Settings
 from skillcred.storage.db import Database, open_database
 from skillcred.storage.models import Provider
 from skillcred.storage.writer import BatchWriter
@@ -99,6 +101,8 @@ class AppContext:
     status: StatusService = field(init=False)
     fetcher: GuardedFetcher = field(init=False)
     verifier: Verifier = field(init=False)
+    schemas: JsonSchemaChecker = field(init=False)
+    skills: SkillService = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -121,16 +125,20 @@ class AppContext:
             if self.settings.trust_list_file is not None
             else {}
         )
+        self.schemas = JsonSchemaChecker(
+            extra=local_schemas(self.settings.base_url),
+            fetch=schema_fetch(self.fetcher, self.settings.schema_hosts),
+        )
+        self.skills = SkillService(
+            self.database.read_sessions, base_url=self.settings.base_url, schemas=self.schemas
+        )
         self.verifier = build_verifier(
             loader=self.loader,
             status=self.status,
             fetcher=self.fetcher,
             local_did=self.local_did_document,
             trust=TrustDirectory(self.database, trust_list),
-            schemas=JsonSchemaChecker(
-                extra=local_schemas(self.settings.base_url),
-                fetch=schema_fetch(self.fetcher, self.settings.schema_hosts),
-            ),
+            schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
         )
 
@@ -162,10 +170,19 @@ class AppContext:
         )
 
     @classmethod
-    def build(cls, settings: Settings, database: Database | None = None) -> AppContext:
+    def build(
+        cls, settings: Settings, database: Database | None = None, *, verify_only: bool = False
+    ) -> AppContext:
+        """``verify_only``: no master key is read or made (nothing will be signed; any
+        attempt to open a signing key fails)."""
+        keystore = (
+            KeyStore([MasterKey("unavailable", secrets.token_bytes(32))])
+            if verify_only
+            else KeyStore(settings.master_keys())
+        )
         return cls(
             settings=settings,
             database=database or open_database(settings.effective_database_url),
-            keystore=KeyStore(settings.master_keys()),
+            keystore=keystore,
             loader=service_loader(settings),
         )

@@ -140,7 +140,8 @@ def _date(document: Mapping[str, Any], name: str, *, require_zone: bool) -> date
         raise DataModelError(f"{name}: {exc}") from exc
 
 
-_SRI = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})")
+# One SRI hash expression (W3C SRI §3.5): algorithm, base64 digest, optional ?options.
+_SRI = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})(\?[\x21-\x7e]*)?")
 _HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
@@ -172,24 +173,7 @@ def _check_related_resources(
             raise DataModelError(f"{where} needs a digestSRI or a digestMultibase")
         content = resources(str(resource))
         if "digestSRI" in entry:
-            match = (
-                _SRI.fullmatch(entry["digestSRI"]) if isinstance(entry["digestSRI"], str) else None
-            )
-            if match is None:
-                raise DataModelError(
-                    f"{where}.digestSRI must be sha256-, sha384- or sha512- and a base64 digest"
-                )
-            try:
-                digest = base64.b64decode(match.group(2), validate=True)
-            except ValueError as exc:
-                raise DataModelError(f"{where}.digestSRI is not valid base64") from exc
-            expected = _HASHES[match.group(1)]
-            if len(digest) != expected().digest_size:
-                raise DataModelError(f"{where}.digestSRI has the wrong length for {match.group(1)}")
-            if content is not None and expected(content).digest() != digest:
-                raise DataModelError(
-                    f"{where}.digestSRI does not match the resource {resource} as published"
-                )
+            _check_sri(where, entry["digestSRI"], resource, content)
         if "digestMultibase" in entry:
             multibase_digest = _multibase_digest(entry["digestMultibase"])
             if multibase_digest is None or len(multibase_digest) != 32:
@@ -202,20 +186,75 @@ def _check_related_resources(
                 )
 
 
+def _check_sri(where: str, value: Any, resource: Any, content: bytes | None) -> None:
+    """An SRI metadata string: one or more hash expressions separated by spaces. Each must
+    be well formed; for a resource this service has, one of them must match its bytes."""
+    expressions = value.split() if isinstance(value, str) else []
+    if not expressions:
+        raise DataModelError(
+            f"{where}.digestSRI must be sha256-, sha384- or sha512- and a base64 digest"
+        )
+    matched = False
+    for expression in expressions:
+        match = _SRI.fullmatch(expression)
+        if match is None:
+            raise DataModelError(
+                f"{where}.digestSRI must be sha256-, sha384- or sha512- and a base64 digest "
+                f"(not {json.dumps(expression)})"
+            )
+        try:
+            digest = base64.b64decode(match.group(2), validate=True)
+        except ValueError as exc:
+            raise DataModelError(f"{where}.digestSRI is not valid base64") from exc
+        algorithm = _HASHES[match.group(1)]
+        if len(digest) != algorithm().digest_size:
+            raise DataModelError(f"{where}.digestSRI has the wrong length for {match.group(1)}")
+        if content is not None and algorithm(content).digest() == digest:
+            matched = True
+    if content is not None and not matched:
+        raise DataModelError(
+            f"{where}.digestSRI does not match the resource {resource} as published"
+        )
+
+
 def _multibase_digest(value: Any) -> bytes | None:
     if not isinstance(value, str) or len(value) < 2:
         return None
     body = value[1:]
     try:
         if value[0] == "u" and re.fullmatch(r"[A-Za-z0-9_-]+", body):
-            return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        if value[0] == "z":
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        elif value[0] == "z":
             import base58
 
-            return bytes(base58.b58decode(body))
+            raw = bytes(base58.b58decode(body))
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    # A sha2-256 multihash (0x12, 0x20, digest), as in VC 2.0's examples, or the bare digest.
+    if len(raw) == 34 and raw[:2] == b"\x12\x20":
+        return raw[2:]
+    return raw
+
+
+def _check_status_entries(credential: Mapping[str, Any]) -> None:
+    """Every object typed BitstringStatusListEntry, wherever it appears, must be one
+    (Bitstring Status List v1.0 §2.1): a base-10 index, a purpose, a list URL."""
+    from skillcred.core.status_list import ENTRY_TYPE, parse_entry
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, Mapping):
+            if ENTRY_TYPE in as_list(node.get("type")):
+                parse_entry(node, where=where or "credential")
+            for key, value in node.items():
+                if key != "@context":
+                    walk(value, f"{where}.{key}" if where else str(key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{where}[{index}]")
+
+    walk(credential, "")
 
 
 def _shipped_resource(url: str) -> bytes | None:
@@ -274,6 +313,7 @@ def check_credential(
                 raise DataModelError(f"{prefix}issuer.{exc.detail}") from exc
     try:
         _check_related_resources(credential, resources)
+        _check_status_entries(credential)
     except DataModelError as exc:
         raise DataModelError(prefix + exc.detail) from exc
     for name, need_id in (

@@ -97,6 +97,7 @@ def summary(credential: Any, result: VerificationResult) -> dict[str, Any]:
     )
     statuses: dict[str, Any] = {}
     status_check = result.check("status")
+    not_checked = status_check is None or status_check.details.get("reason") == "not requested"
     if status_check is not None:
         for item in status_check.details.get("statuses", []):
             purpose = item.get("purpose")
@@ -113,7 +114,10 @@ def summary(credential: Any, result: VerificationResult) -> dict[str, Any]:
         "trusted": trust.details.get("trusted") if trust is not None else None,
         "validFrom": credential.get("validFrom") or credential.get("issuanceDate"),
         "validUntil": credential.get("validUntil") or credential.get("expirationDate"),
-        "status": {
+        # None: the status was not checked (not asked for), so nothing is claimed.
+        "status": None
+        if not_checked
+        else {
             "revoked": statuses.get("revocation", False),
             "suspended": statuses.get("suspension", False),
         },

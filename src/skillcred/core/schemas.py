@@ -7,19 +7,14 @@ allowed hosts. A schema that cannot be had is a problem, never a pass.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import jsonschema
-import orjson
-from jsonschema.exceptions import SchemaError
+import jsonschema_rs
 
 from skillcred.core.proofs import Problem
 from skillcred.resources import data_dir
@@ -31,9 +26,12 @@ OB_ACHIEVEMENT_CREDENTIAL = (
 )
 OB_PROFILE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_profile_schema.json"
 _MAX_REPORTED = 5
-_MAX_CACHED = 10_000
 
 Fetch = Callable[[str], bytes]
+
+
+class SchemaUnusable(Exception):
+    """A schema document that is not a valid JSON Schema."""
 
 
 @cache
@@ -67,10 +65,6 @@ class JsonSchemaChecker:
         self._schemas.update(extra or {})
         self._fetch = fetch
         self._validators: dict[str, Any] = {}
-        # Validation is a pure function of (schema, credential), and the same credential is
-        # checked again every time its passport is shown: results are kept by content.
-        self._results: OrderedDict[tuple[str, bytes], list[Problem]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def schema(self, url: str) -> Mapping[str, Any]:
         known = self._schemas.get(url)
@@ -88,14 +82,15 @@ class JsonSchemaChecker:
         return document
 
     def _validator(self, url: str) -> Any:
+        # jsonschema-rs: the Open Badges schema takes ~3 us there against ~700 us in the
+        # pure-Python jsonschema, and every issued and verified credential is checked.
         validator = self._validators.get(url)
         if validator is None:
             schema = dict(self.schema(url))
-            cls = jsonschema.validators.validator_for(
-                schema, default=jsonschema.Draft202012Validator
-            )
-            cls.check_schema(schema)
-            validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+            try:
+                validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+            except (ValueError, jsonschema_rs.ValidationError) as exc:
+                raise SchemaUnusable(f"{url} is not a valid JSON Schema: {exc}") from exc
             self._validators[url] = validator
         return validator
 
@@ -125,37 +120,24 @@ class JsonSchemaChecker:
             validator = self._validator(url)
         except LookupError as exc:
             return [Problem("SCHEMA_UNAVAILABLE", "Schema unavailable", str(exc))]
-        except SchemaError as exc:
-            return [
-                Problem(
-                    "SCHEMA_UNAVAILABLE",
-                    "Schema unusable",
-                    f"{url} is not a valid JSON Schema: {exc.message}",
-                )
-            ]
+        except SchemaUnusable as exc:
+            return [Problem("SCHEMA_UNAVAILABLE", "Schema unusable", str(exc))]
         except Exception as exc:  # a fetch failure of any kind: the check could not run
             return [Problem("SCHEMA_UNAVAILABLE", "Schema unavailable", f"{url}: {exc}")]
-        key = (url, hashlib.sha256(orjson.dumps(credential, option=orjson.OPT_SORT_KEYS)).digest())
-        with self._lock:
-            cached = self._results.get(key)
-            if cached is not None:
-                self._results.move_to_end(key)
-                return list(cached)
-        problems = self._validate(validator, credential, url)
-        with self._lock:
-            self._results[key] = problems
-            if len(self._results) > _MAX_CACHED:
-                self._results.popitem(last=False)
-        return list(problems)
+        return self._validate(validator, credential, url)
 
     @staticmethod
     def _validate(validator: Any, credential: Mapping[str, Any], url: str) -> list[Problem]:
-        errors = sorted(validator.iter_errors(credential), key=lambda e: list(e.absolute_path))
+        if validator.is_valid(credential):
+            return []
+        errors = sorted(
+            validator.iter_errors(credential), key=lambda e: [str(p) for p in e.instance_path]
+        )
         problems = [
             Problem(
                 "SCHEMA_VALIDATION_ERROR",
                 "Does not match its schema",
-                f"{_where(error.absolute_path)}: {error.message} (schema {url})",
+                f"{_where(error.instance_path)}: {error.message} (schema {url})",
             )
             for error in errors[:_MAX_REPORTED]
         ]

@@ -34,7 +34,7 @@ Outcome = Literal["passed", "failed", "not-performed", "skipped"]
 
 #: the checks a credential goes through, in order; ``issuerTrust`` is informational
 CREDENTIAL_CHECKS = ("proof", "dataModel", "validityPeriod", "status", "credentialSchema")
-INFORMATIONAL_CHECKS = ("issuerTrust",)
+INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding")
 
 
 @dataclass(slots=True)
@@ -240,7 +240,9 @@ def _validity_check(period: ValidityPeriod, now: datetime) -> CheckResult:
 def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckResult:
     entries = [e for e in as_list(credential.get("credentialStatus")) if isinstance(e, Mapping)]
     if not entries:
-        return CheckResult("status", "passed", details={"statuses": []})
+        return CheckResult(
+            "status", "skipped", details={"statuses": [], "reason": "no status entry"}
+        )
     if verifier.status is None:
         return CheckResult(
             "status",
@@ -290,7 +292,9 @@ def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
 def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckResult:
     entries = [e for e in as_list(credential.get("credentialSchema")) if isinstance(e, Mapping)]
     if not entries:
-        return CheckResult("credentialSchema", "passed", details={"schemas": []})
+        return CheckResult(
+            "credentialSchema", "skipped", details={"schemas": [], "reason": "no credentialSchema"}
+        )
     if verifier.schemas is None:
         return CheckResult(
             "credentialSchema",
@@ -369,17 +373,17 @@ def _verify_credential(
     results.append(
         _validity_check(period, now)
         if _selected(checks, "validityPeriod")
-        else CheckResult("validityPeriod", "skipped")
+        else CheckResult("validityPeriod", "skipped", details={"reason": "not requested"})
     )
     results.append(
         _status_check(verifier, credential)
         if _selected(checks, "status")
-        else CheckResult("status", "skipped")
+        else CheckResult("status", "skipped", details={"reason": "not requested"})
     )
     results.append(
         _schema_check(verifier, credential)
         if _selected(checks, "credentialSchema")
-        else CheckResult("credentialSchema", "skipped")
+        else CheckResult("credentialSchema", "skipped", details={"reason": "not requested"})
     )
     trust, trust_warnings = _trust_check(verifier, credential)
     results.append(trust)
@@ -436,7 +440,8 @@ def _verify_presentation(
                 )
         proof_result.check = "holderProof"
         results.append(proof_result)
-        bound = proof_result.outcome == "passed"
+        # Bound: a holder is named and the proof is theirs (checked just above).
+        bound = proof_result.outcome == "passed" and holder is not None
     elif unsigned_allowed:
         results.append(
             CheckResult(
@@ -500,14 +505,19 @@ def _verify_presentation(
             {"count": len(credential_results)},
         )
     )
-    results.append(
-        CheckResult(
-            "holderBinding",
-            "passed" if bound and not subject_problems else "skipped",
-            [],
-            {"bound": bound, "holder": holder},
+    if not bound:
+        reason = "no holder named" if holder is None else "no valid holder proof"
+        binding = CheckResult(
+            "holderBinding", "skipped", [], {"bound": False, "holder": holder, "reason": reason}
         )
-    )
+    elif subject_problems:
+        # Informational: genuine credentials about someone other than the presenter.
+        binding = CheckResult(
+            "holderBinding", "failed", subject_problems, {"bound": True, "holder": holder}
+        )
+    else:
+        binding = CheckResult("holderBinding", "passed", [], {"bound": True, "holder": holder})
+    results.append(binding)
     warnings = list(subject_problems)
     for credential_result in credential_results:
         warnings.extend(credential_result.warnings)

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from skillcred.core.cryptosuites import SIGNING_SUITES
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
-from skillcred.core.datamodel import ValidityPeriod, as_list, check_credential, issuer_id
+from skillcred.core.datamodel import ValidityPeriod, as_list, check_credential, is_url, issuer_id
 from skillcred.core.datetimes import utc_now
 from skillcred.core.issuing import complete_credential
 from skillcred.core.jsonld.canon import canonicalize
@@ -132,6 +133,35 @@ class _Signed:
         )
 
 
+Check = Callable[[dict[str, Any]], None]
+
+
+class Pending:
+    """A credential signed and on its way to the database."""
+
+    def __init__(
+        self,
+        service: IssuanceService,
+        provider: Provider,
+        signed: Issued | _Signed,
+        future: Future[None] | None,
+    ) -> None:
+        self._service = service
+        self._provider = provider
+        self._signed = signed
+        self._future = future
+
+    def result(self) -> Issued:
+        if isinstance(self._signed, Issued):
+            return self._signed
+        assert self._future is not None
+        try:
+            self._future.result()
+        except DuplicateError as exc:
+            return self._service._after_duplicate(self._provider, self._signed, exc)
+        return self._signed.issued
+
+
 class IssuanceService:
     """Issues credentials for a provider.
 
@@ -167,8 +197,35 @@ class IssuanceService:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         actor: str | None = None,
+        check: Check | None = None,
     ) -> Issued:
-        """Issue and wait for the commit (synchronous callers: CLI, batches, tests)."""
+        """Issue and wait for the commit (synchronous callers: CLI, tests)."""
+        return self.start(
+            provider,
+            credential,
+            options,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            actor=actor,
+            check=check,
+        ).result()
+
+    def start(
+        self,
+        provider: Provider,
+        credential: Any,
+        options: IssueOptions,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+        actor: str | None = None,
+        check: Check | None = None,
+        known_new: bool = False,
+    ) -> Pending:
+        """Sign now and hand the write to the group commit without waiting for it (batches
+        keep many credentials in flight); ``Pending.result()`` waits for the commit.
+        ``known_new``: the caller looked the idempotency key up already (in bulk) and it
+        was not there; a concurrent duplicate is still caught when the row is written."""
         signed = self._sign(
             provider,
             credential,
@@ -176,14 +233,12 @@ class IssuanceService:
             idempotency_key,
             fingerprint,
             actor or f"provider:{provider.slug}",
+            check,
+            known_new=known_new,
         )
         if isinstance(signed, Issued):
-            return signed
-        try:
-            self.writer.run(signed.store)
-        except DuplicateError as exc:
-            return self._after_duplicate(provider, signed, exc)
-        return signed.issued
+            return Pending(self, provider, signed, None)
+        return Pending(self, provider, signed, self.writer.submit(signed.store))
 
     async def issue_async(
         self,
@@ -194,6 +249,7 @@ class IssuanceService:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         actor: str | None = None,
+        check: Check | None = None,
     ) -> Issued:
         """Issue on the event loop: sign here, then await the group commit."""
         signed = self._sign(
@@ -203,6 +259,7 @@ class IssuanceService:
             idempotency_key,
             fingerprint,
             actor or f"provider:{provider.slug}",
+            check,
         )
         if isinstance(signed, Issued):
             return signed
@@ -220,15 +277,22 @@ class IssuanceService:
         idempotency_key: str | None,
         fingerprint: str | None,
         actor: str,
+        check: Check | None = None,
+        *,
+        known_new: bool = False,
     ) -> Issued | _Signed:
-        if idempotency_key is not None:
+        if idempotency_key is not None and not known_new:
             with self.database.reading() as session:
                 replay = self._replay(session, provider, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         key = self.directory.signing_key(provider)
         document, period = self._prepare(provider, credential, options)
-        document, allocations = self.status.allocate(provider, document, options.status_purposes)
+        document, allocations = self.status.allocate(
+            provider, document, options.status_purposes, single_entry=is_open_badge(document)
+        )
+        if check is not None:
+            check(document)
         if options.cryptosuite != "eddsa-rdfc-2022":
             # eddsa-rdfc-2022 canonicalizes in safe mode while signing; JCS does not
             # read JSON-LD, so check here that the credential means what it says.
@@ -308,8 +372,8 @@ class IssuanceService:
             raise DataModelError("credential must be a JSON object")
         if "issuer" in credential:
             given = issuer_id(credential)
-            if given is None:
-                raise DataModelError("issuer must be a URL or an object with an id")
+            if given is None or not is_url(given):
+                raise DataModelError("issuer must be a URL or an object whose id is a URL")
             if given != provider.did:
                 raise IssuerMismatchError(
                     f"the credential's issuer {given!r} is not this provider's DID {provider.did!r}"

@@ -54,6 +54,15 @@ from skillcred.storage.writer import BatchWriter
 
 log = logging.getLogger("skillcred.status")
 REVOCATION = "revocation"
+MESSAGE = "message"
+#: the skills profile's single multi-state entry (Open Badges allows one credentialStatus):
+#: two bits per credential, 0 valid, 1 revoked, 2 suspended
+STATUS_MESSAGES = (
+    {"status": "0x0", "message": "valid"},
+    {"status": "0x1", "message": "revoked"},
+    {"status": "0x2", "message": "suspended"},
+)
+MESSAGE_VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
 STATUS_LISTS_PATH = "/status-lists/"
@@ -148,11 +157,18 @@ class StatusService:
     # --- allocation ------------------------------------------------------------------
 
     def allocate(
-        self, provider: Provider, credential: dict[str, Any], purposes_option: Any
+        self,
+        provider: Provider,
+        credential: dict[str, Any],
+        purposes_option: Any,
+        *,
+        single_entry: bool = False,
     ) -> tuple[dict[str, Any], list[Allocation]]:
         """Add status entries to a credential about to be signed (VC 2.0 only).
 
-        A credential that brings its own ``credentialStatus`` keeps it as given."""
+        A credential that brings its own ``credentialStatus`` keeps it as given. With
+        ``single_entry`` (Open Badges: one credentialStatus object) a credential that can
+        be both revoked and suspended gets one two-bit ``message`` entry instead of two."""
         if "credentialStatus" in credential or version_of(credential) != "2.0":
             if purposes_option:
                 raise RequestError(
@@ -163,11 +179,22 @@ class StatusService:
         if not purposes:
             return credential, []
         issuer = provider.did
+        if single_entry and len(purposes) > 1:
+            purposes = [MESSAGE]
         allocations = [self._take(provider, purpose, issuer) for purpose in purposes]
-        entries = [entry_json(a.purpose, a.index, self.list_url(a.list_id)) for a in allocations]
+        entries = [self._entry(a) for a in allocations]
         completed = dict(credential)
         completed["credentialStatus"] = entries[0] if len(entries) == 1 else entries
         return completed, allocations
+
+    def _entry(self, allocation: Allocation) -> dict[str, Any]:
+        entry: dict[str, Any] = entry_json(
+            allocation.purpose, allocation.index, self.list_url(allocation.list_id)
+        )
+        if allocation.purpose == MESSAGE:
+            entry["statusSize"] = 2
+            entry["statusMessage"] = [dict(m) for m in STATUS_MESSAGES]
+        return entry
 
     def _take(self, provider: Provider, purpose: str, issuer: str) -> Allocation:
         """An index from this worker's reserve; the reserve is refilled in the background
@@ -213,16 +240,18 @@ class StatusService:
         while len(taken) < count:
             status_list = lists.open_for_update(provider_id, purpose, issuer)
             if status_list is None:
+                status_size = 2 if purpose == MESSAGE else 1
                 status_list = StatusList(
                     id=str(uuid.uuid4()),
                     provider_id=provider_id,
                     purpose=purpose,
                     issuer=issuer,
                     entries=self.entries,
+                    status_size=status_size,
                     allocation=bytes(self.entries // 8),
                     allocated=0,
                     closed=False,
-                    bits=bytes(self.entries // 8),
+                    bits=bytes(self.entries * status_size // 8),
                     version=0,
                     signed_version=-1,
                     created_at=now,
@@ -305,23 +334,32 @@ class StatusService:
             raise NotFoundError(
                 f"this provider has issued no credential with the id {credential_id!r}"
             )
-        found = StatusLists(session).entry_of(provider.id, credential.id, purpose)
+        lists = StatusLists(session)
+        found = lists.entry_of(provider.id, credential.id, purpose) or lists.entry_of(
+            provider.id, credential.id, MESSAGE
+        )
         if found is None:
             raise NotFoundError(f"credential {credential_id!r} has no {purpose} status entry")
         entry, _ = found
-        status_list = StatusLists(session).public_for_update(entry.list_id)
+        status_list = lists.public_for_update(entry.list_id)
         assert status_list is not None
-        bits = Bitstring(status_list.bits)
-        current = bool(bits.get(entry.index))
+        bits = Bitstring(status_list.bits, status_size=status_list.status_size)
         url = self.list_url(status_list.id)
-        if current == status:
+        current = bits.get(entry.index)
+        if status_list.purpose == MESSAGE:
+            new = _message_transition(credential_id, current, purpose, status)
+        else:
+            if bool(current) == status:
+                return ChangeResult(credential_id, purpose, status, False, url)
+            if purpose == REVOCATION and not status:
+                raise ConflictError(
+                    f"credential {credential_id!r} is revoked, and revocation is final; "
+                    "issue a new credential instead"
+                )
+            new = int(status)
+        if new == current:
             return ChangeResult(credential_id, purpose, status, False, url)
-        if purpose == REVOCATION and not status:
-            raise ConflictError(
-                f"credential {credential_id!r} is revoked, and revocation is final; "
-                "issue a new credential instead"
-            )
-        bits.set(entry.index, int(status))
+        bits.set(entry.index, new)
         status_list.bits = bits.raw
         status_list.version += 1
         action = {
@@ -358,12 +396,13 @@ class StatusService:
             key = self._list_key(session, status_list)
             version, bits = status_list.version, status_list.bits
             issuer, purpose = status_list.issuer, status_list.purpose
+            status_size = status_list.status_size
         now = self.clock()
         unsigned = list_credential(
             list_url=self.list_url(list_id),
             issuer=issuer,
             purpose=purpose,
-            bitstring=Bitstring(bits),
+            bitstring=Bitstring(bits, status_size=status_size),
             valid_from=format_date_time(now),
             ttl_ms=self.ttl_seconds * 1000,
         )
@@ -412,7 +451,23 @@ class StatusService:
             if bits is None:
                 raise NotFoundError(f"there is no status list {entry.list_url}")
             self._bits_cache.put(list_id, bits, LOCAL_READ_SECONDS)
-        return Bitstring(bits.bits).get(entry.index), bits
+        return Bitstring(bits.bits, status_size=bits.status_size).get(entry.index), bits
+
+
+def _message_transition(credential_id: str, current: int, purpose: str, status: bool) -> int:
+    """A two-bit entry (0 valid, 1 revoked, 2 suspended): revocation is final, and a
+    suspension can be set and lifted only while the credential is not revoked."""
+    revoked, suspended = MESSAGE_VALUES["revoked"], MESSAGE_VALUES["suspended"]
+    if current == revoked and not (purpose == REVOCATION and status):
+        raise ConflictError(
+            f"credential {credential_id!r} is revoked, and revocation is final; "
+            "issue a new credential instead"
+        )
+    if purpose == REVOCATION:
+        return revoked if status else current
+    if status:
+        return suspended
+    return MESSAGE_VALUES["valid"] if current == suspended else current
 
 
 def _random_free(allocation: bytearray, entries: int, count: int) -> list[int]:

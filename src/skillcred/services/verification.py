@@ -85,7 +85,13 @@ class ServiceStatusChecker:
             return self._failed(purpose, "STATUS_RETRIEVAL_ERROR", exc.title, exc.detail, details)
         details["value"] = value
         if parsed.messages:
-            details["message"] = parsed.messages.get(value)
+            message = parsed.messages.get(value)
+            details["message"] = message
+            # A multi-state entry (the skills profile's) that says revoked or suspended
+            # is reported as such.
+            if message in ("revoked", "suspended"):
+                meaning = REVOCATION if message == "revoked" else SUSPENSION
+                return StatusOutcome(meaning, True, None, details)
         flagged = bool(value) if parsed.purpose in (REVOCATION, SUSPENSION) else False
         return StatusOutcome(parsed.purpose, flagged, None, details)
 

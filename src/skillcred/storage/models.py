@@ -146,6 +146,9 @@ class StatusList(Base):
     #: the DID the list is issued (and its entries' credentials were issued) under
     issuer: Mapped[str] = mapped_column(String(512))
     entries: Mapped[int] = mapped_column(Integer)
+    #: bits per entry: 1 for revocation/suspension, 2 for the skills profile's
+    #: "message" lists (0 valid, 1 revoked, 2 suspended)
+    status_size: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     #: which indexes were handed out (a bitmap): never handed out again
     allocation: Mapped[bytes] = mapped_column(LargeBinary)
     allocated: Mapped[int] = mapped_column(Integer)
@@ -200,6 +203,21 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SkillDefinition(Base):
+    """A provider's definition of a skill, issued by reference (same achievement id)."""
+
+    __tablename__ = "skill_definitions"
+    __table_args__ = (UniqueConstraint("provider_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
+    #: the provider's own reference, e.g. "mig-fillet"
+    key: Mapped[str] = mapped_column(String(100))
+    #: the Open Badges Achievement, as JSON (its id is stable: the skill's URL here)
+    achievement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 __all__ = [
     "ApiKey",
     "AuditEvent",
@@ -212,6 +230,7 @@ __all__ = [
     "Provider",
     "ProviderDid",
     "SigningKey",
+    "SkillDefinition",
     "StatusEntryRecord",
     "StatusList",
 ]

@@ -26,6 +26,7 @@ from skillcred.storage.models import (
     Provider,
     ProviderDid,
     SigningKey,
+    SkillDefinition,
     StatusEntryRecord,
     StatusList,
 )
@@ -38,6 +39,7 @@ Owned = TypeVar(
     IssuedCredential,
     ProviderDid,
     SigningKey,
+    SkillDefinition,
     StatusEntryRecord,
     StatusList,
 )
@@ -215,6 +217,20 @@ class IdempotencyKeys:
             owned_by(IdempotencyKey, provider_id).where(IdempotencyKey.key == key)
         )
 
+    def existing(self, provider_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` were used already (one query per 500 keys)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(
+                self.session.scalars(
+                    select(IdempotencyKey.key).where(
+                        IdempotencyKey.provider_id == provider_id, IdempotencyKey.key.in_(chunk)
+                    )
+                )
+            )
+        return found
+
     _INSERT = insert(IdempotencyKey.__table__)  # type: ignore[arg-type]
 
     def add(self, record: IdempotencyKey) -> None:
@@ -233,6 +249,7 @@ class ListBits:
     bits: bytes
     purpose: str
     issuer: str
+    status_size: int
 
 
 class StatusLists:
@@ -273,11 +290,13 @@ class StatusLists:
 
     def bits_of(self, list_id: str) -> ListBits | None:
         row = self.session.execute(
-            select(StatusList.bits, StatusList.purpose, StatusList.issuer).where(
-                StatusList.id == list_id
-            )
+            select(
+                StatusList.bits, StatusList.purpose, StatusList.issuer, StatusList.status_size
+            ).where(StatusList.id == list_id)
         ).first()
-        return None if row is None else ListBits(bytes(row[0]), str(row[1]), str(row[2]))
+        if row is None:
+            return None
+        return ListBits(bytes(row[0]), str(row[1]), str(row[2]), int(row[3]))
 
     def public_for_update(self, list_id: str) -> StatusList | None:
         return self.session.get(StatusList, list_id, with_for_update=True)
@@ -388,3 +407,22 @@ class AuditLog:
 
     def all(self) -> Sequence[AuditEvent]:
         return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+
+
+class SkillDefinitions:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, definition: SkillDefinition) -> None:
+        self.session.add(definition)
+        flush_or_duplicate(self.session)
+
+    def get(self, provider_id: str, key: str) -> SkillDefinition | None:
+        return self.session.scalar(
+            owned_by(SkillDefinition, provider_id).where(SkillDefinition.key == key)
+        )
+
+    def all_for(self, provider_id: str) -> Sequence[SkillDefinition]:
+        return self.session.scalars(
+            owned_by(SkillDefinition, provider_id).order_by(SkillDefinition.key)
+        ).all()

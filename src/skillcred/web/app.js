@@ -42,7 +42,7 @@ const TEXT = {
     },
     skill: "Skill", level: "Level", provider: "Provider", issuedBy: "Issuer",
     validFrom: "Valid from", validUntil: "Valid until", status: "Status",
-    statusActive: "active", statusRevoked: "revoked", statusSuspended: "suspended", statusUnknown: "could not be checked",
+    statusActive: "active", statusRevoked: "revoked", statusSuspended: "suspended", statusUnknown: "could not be checked", statusNotChecked: "not checked",
     noEnd: "no end date", unknown: "unknown", untrustedNote: "not a provider known here",
     allChecks: "All checks",
     checks: { proof: "Signature", dataModel: "Data model", validityPeriod: "Validity period", status: "Revocation and suspension", credentialSchema: "Schema", issuerTrust: "Issuer known here" },
@@ -87,7 +87,7 @@ const TEXT = {
     },
     skill: "Vaardigheid", level: "Niveau", provider: "Aanbieder", issuedBy: "Uitgever",
     validFrom: "Geldig vanaf", validUntil: "Geldig tot", status: "Status",
-    statusActive: "actief", statusRevoked: "ingetrokken", statusSuspended: "geschorst", statusUnknown: "kon niet worden gecontroleerd",
+    statusActive: "actief", statusRevoked: "ingetrokken", statusSuspended: "geschorst", statusUnknown: "kon niet worden gecontroleerd", statusNotChecked: "niet gecontroleerd",
     noEnd: "geen einddatum", unknown: "onbekend", untrustedNote: "geen aanbieder die hier bekend is",
     allChecks: "Alle controles",
     checks: { proof: "Handtekening", dataModel: "Datamodel", validityPeriod: "Geldigheidsduur", status: "Intrekking en schorsing", credentialSchema: "Schema", issuerTrust: "Uitgever hier bekend" },
@@ -137,7 +137,7 @@ function formatDate(value) {
 }
 
 function statusText(status) {
-  if (!status) return t("unknown");
+  if (!status) return t("statusNotChecked");
   if (status.revoked === "unknown" || status.suspended === "unknown") return t("statusUnknown");
   if (status.revoked === true) return t("statusRevoked");
   if (status.suspended === true) return t("statusSuspended");
