@@ -103,6 +103,30 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def run_wrk(
+    script: Path, url: str, *, connections: int, seconds: int
+) -> tuple[float, float, float, int, int]:
+    """One wrk run (one thread, the Lua ``script``) against ``url``; see ``parse_wrk``."""
+    wrk = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return parse_wrk(wrk.stdout)
+
+
 def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
 
@@ -123,6 +147,55 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
     return rate, percentile("50"), percentile("99"), errors, completed
 
 
+@dataclass
+class Running:
+    base: str
+    api_key: str
+    server: subprocess.Popen[bytes]
+    workdir: Path
+
+
+@contextmanager
+def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Running]:
+    """`skillcred serve --workers N` on ``url`` with one provider ("bench"), answering."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
+    env.update(
+        SKILLCRED_DATABASE_URL=url,
+        SKILLCRED_DATA_DIR=str(workdir / "data"),
+        SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        SKILLCRED_DEMO_PROVIDER="false",
+        SKILLCRED_LOG_LEVEL="WARNING",
+        SKILLCRED_BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    created = subprocess.run(
+        [SKILLCRED, "providers", "create", "--slug", "bench", "--name", "Bench Provider"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    server = subprocess.Popen(
+        [SKILLCRED, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield Running(base, json.loads(created.stdout)["apiKey"], server, workdir)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run(
     backend: str,
     *,
@@ -135,38 +208,8 @@ def run(
     workdir = Path(tempfile.mkdtemp(prefix=f"skillcred-bench-{backend}-"))
     try:
         with database(backend, workdir) as url:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
-            env.update(
-                SKILLCRED_DATABASE_URL=url,
-                SKILLCRED_DATA_DIR=str(workdir / "data"),
-                SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-                SKILLCRED_DEMO_PROVIDER="false",
-                SKILLCRED_LOG_LEVEL="WARNING",
-            )
-            created = subprocess.run(
-                [SKILLCRED, "providers", "create", "--slug", "bench", "--name", "Bench Provider"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            api_key = json.loads(created.stdout)["apiKey"]
-            port = free_port()
-            server = subprocess.Popen(
-                [SKILLCRED, "serve", "--port", str(port), "--workers", str(workers)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                for _ in range(300):
-                    try:
-                        if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.1)
+            with running_service(url, workdir, workers=workers) as service:
+                base, api_key, server = service.base, service.api_key, service.server
                 body = json.dumps(
                     {"credential": credential, **({"options": options} if options else {})}
                 )
@@ -182,28 +225,10 @@ def run(
                     assert response.status_code == 201, response.text
                 script = workdir / "issue.lua"
                 script.write_text(WRK_SCRIPT % {"api_key": api_key, "body": json.dumps(body)})
-                wrk = subprocess.run(
-                    [
-                        "wrk",
-                        "-t1",
-                        f"-c{connections}",
-                        f"-d{seconds}s",
-                        "--latency",
-                        "--timeout",
-                        "10s",
-                        "-s",
-                        str(script),
-                        f"{base}/credentials/issue",
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
+                rate, p50, p99, errors, completed = run_wrk(
+                    script, f"{base}/credentials/issue", connections=connections, seconds=seconds
                 )
-                rate, p50, p99, errors, completed = parse_wrk(wrk.stdout)
                 rss = [peak_rss_mb(pid) for pid in children(server.pid)]
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
             engine = create_engine(url)
             with engine.connect() as connection:
                 stored = int(

@@ -16,14 +16,10 @@ with status allocation against issuance alone.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import os
 import random
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +36,7 @@ from skillcred.core.proofs import add_proof
 from skillcred.core.status_list import MIN_ENTRIES, Bitstring, list_credential
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http_issue import CREDENTIALS, free_port
+from bench_http_issue import CREDENTIALS, running_service
 from bench_http_issue import run as run_issue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,42 +80,16 @@ def full_list(rounds: int) -> dict[str, float]:
 
 def revocation_latency(changes: int) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="skillcred-bench-status-"))
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
-    env.update(
-        SKILLCRED_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
-        SKILLCRED_DATA_DIR=str(workdir / "data"),
-        SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        SKILLCRED_DEMO_PROVIDER="false",
-        SKILLCRED_LOG_LEVEL="WARNING",
-        SKILLCRED_BASE_URL=f"http://127.0.0.1:{port}",
-    )
-    created = subprocess.run(
-        [SKILLCRED, "providers", "create", "--slug", "bench", "--name", "Bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = json.loads(created.stdout)["apiKey"]
-    server = subprocess.Popen(
-        [SKILLCRED, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    url = f"sqlite:///{workdir / 'bench.db'}"
     try:
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(
-            base_url=base, timeout=30, headers={"Authorization": f"Bearer {key}"}
-        ) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with (
+            running_service(url, workdir, workers=2) as service,
+            httpx.Client(
+                base_url=service.base,
+                timeout=30,
+                headers={"Authorization": f"Bearer {service.api_key}"},
+            ) as client,
+        ):
             credential = json.loads(CREDENTIALS["vector"].read_text())
             credential.pop("issuer")
             credential.pop("id")
@@ -163,8 +133,6 @@ def revocation_latency(changes: int) -> dict[str, float]:
             "unchanged_get_p50": percentile(unchanged_ms, 0.5),
         }
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

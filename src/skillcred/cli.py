@@ -341,9 +341,6 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
     import time
 
     from skillcred.services import batch
-    from skillcred.services.issuance import IssueOptions
-    from skillcred.services.skills import SkillCredentialRequest, prepare
-    from skillcred.storage.repositories import IdempotencyKeys
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
@@ -358,25 +355,8 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     context = _context()
     provider = _provider(context, args.provider)
-    issuance = context.issuance()
     progress = _Progress(len(rows), enabled=sys.stderr.isatty() and not args.quiet)
-
-    def start(request: SkillCredentialRequest, key: str, new: bool) -> Any:
-        credential, purposes = prepare(context.skills, context.database, provider, request)
-        return issuance.start(
-            provider,
-            credential,
-            IssueOptions(cryptosuite=request.cryptosuite, status_purposes=purposes),
-            idempotency_key=key,
-            fingerprint=batch.row_fingerprint(key),
-            actor=f"operator:cli:{provider.slug}",
-            check=context.skills.check,
-            known_new=new,
-        )
-
-    def existing(keys: list[str]) -> set[str]:
-        with context.database.reading() as session:
-            return IdempotencyKeys(session).existing(provider.id, keys)
+    issuer = context.skill_issuer(provider, actor=f"operator:cli:{provider.slug}")
 
     def on_result(result: batch.RowResult) -> None:
         if out is not None and result.document is not None:
@@ -388,9 +368,7 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        summary = batch.run(
-            rows, start=start, provider_slug=provider.slug, existing=existing, on_result=on_result
-        )
+        summary = issuer.run_batch(rows, on_result)
     finally:
         context.writer.close()
         context.database.dispose()

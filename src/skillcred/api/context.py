@@ -26,6 +26,7 @@ from skillcred.services.providers import (
     did_web_for,
 )
 from skillcred.services.remote import GuardedFetcher
+from skillcred.services.skill_issuer import SkillIssuer
 from skillcred.services.skills import SkillService
 from skillcred.services.status import StatusService
 from skillcred.services.trust import TrustDirectory, load_trust_list
@@ -167,6 +168,15 @@ class AppContext:
             writer=self.writer,
             status=self.status,
             loader=self.loader,
+        )
+
+    def skill_issuer(self, provider: Provider, *, actor: str) -> SkillIssuer:
+        return SkillIssuer(
+            skills=self.skills,
+            issuance=self.issuance(),
+            database=self.database,
+            provider=provider,
+            actor=actor,
         )
 
     @classmethod

@@ -23,3 +23,14 @@ def json_response(
 def wrapped(name: str, document: bytes) -> bytes:
     """``{"name": document}`` around an already-encoded JSON document."""
     return b'{"' + name.encode() + b'":' + document + b"}"
+
+
+def issued_response(document: bytes, *, replayed: bool) -> Response:
+    """201 ``{"verifiableCredential": …}``; a replayed idempotent request says so."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(
+        wrapped("verifiableCredential", document),
+        status_code=201,
+        media_type="application/json",
+        headers=headers,
+    )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header
 from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
-from skillcred.api.json import json_response, wrapped
+from skillcred.api.json import issued_response, json_response, wrapped
 from skillcred.api.schemas import (
     CredentialResponse,
     IssueRequest,
@@ -51,13 +51,7 @@ async def issue_credential(
     issued = await context.issuance().issue_async(
         provider, body.credential, options, idempotency_key=idempotency_key, fingerprint=fingerprint
     )
-    headers = {"Idempotent-Replayed": "true"} if issued.replayed else {}
-    return Response(
-        wrapped("verifiableCredential", issued.document),
-        status_code=201,
-        media_type="application/json",
-        headers=headers,
-    )
+    return issued_response(issued.document, replayed=issued.replayed)
 
 
 @router.post(

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
-from skillcred.api.json import json_response, wrapped
+from skillcred.api.json import issued_response, json_response
 from skillcred.api.schemas import IssueResponse, Problem
 from skillcred.errors import NotFoundError, ParsingError, RequestError, SkillcredError
 from skillcred.services import batch
-from skillcred.services.issuance import IssueOptions, request_fingerprint
-from skillcred.services.skills import SkillCredentialRequest, SkillDefinitionIn, prepare
-from skillcred.storage.repositories import IdempotencyKeys, Providers, SkillDefinitions
+from skillcred.services.issuance import request_fingerprint
+from skillcred.services.skills import SkillCredentialRequest, SkillDefinitionIn
+from skillcred.storage.repositories import Providers, SkillDefinitions
 
 router = APIRouter(tags=["skills"])
 PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
@@ -105,28 +105,16 @@ async def issue_skill_credential(
     context: Context,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> Response:
-    credential, purposes = prepare(context.skills, context.database, provider, body)
     fingerprint = (
         request_fingerprint(body.model_dump(mode="json", exclude_unset=True))
         if idempotency_key
         else None
     )
-    issued = await context.issuance().issue_async(
-        provider,
-        credential,
-        IssueOptions(cryptosuite=body.cryptosuite, status_purposes=purposes),
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        actor=f"provider:{provider.slug}",
-        check=context.skills.check,
+    issuer = context.skill_issuer(provider, actor=f"provider:{provider.slug}")
+    issued = await issuer.issue_async(
+        body, idempotency_key=idempotency_key, fingerprint=fingerprint
     )
-    headers = {"Idempotent-Replayed": "true"} if issued.replayed else {}
-    return Response(
-        wrapped("verifiableCredential", issued.document),
-        status_code=201,
-        media_type="application/json",
-        headers=headers,
-    )
+    return issued_response(issued.document, replayed=issued.replayed)
 
 
 @router.post(
@@ -170,34 +158,9 @@ async def issue_batch(
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise RequestError("the body must be a JSON array of skill credential requests")
         rows = [batch.Row(index + 1, item) for index, item in enumerate(items)]
-    issuance = context.issuance()
-
-    def start(request_: SkillCredentialRequest, key: str, new: bool) -> Any:
-        credential, purposes = prepare(context.skills, context.database, provider, request_)
-        return issuance.start(
-            provider,
-            credential,
-            IssueOptions(cryptosuite=request_.cryptosuite, status_purposes=purposes),
-            idempotency_key=key,
-            fingerprint=batch.row_fingerprint(key),
-            actor=f"provider:{provider.slug}",
-            check=context.skills.check,
-            known_new=new,
-        )
-
-    def existing(keys: list[str]) -> set[str]:
-        with context.database.reading() as session:
-            return IdempotencyKeys(session).existing(provider.id, keys)
-
     results: list[batch.RowResult] = []
-    summary = await asyncio.to_thread(
-        batch.run,
-        rows,
-        start=start,
-        provider_slug=provider.slug,
-        existing=existing,
-        on_result=results.append,
-    )
+    issuer = context.skill_issuer(provider, actor=f"provider:{provider.slug}")
+    summary = await asyncio.to_thread(issuer.run_batch, rows, results.append)
     return json_response(
         {
             "summary": summary.to_json(),

@@ -62,3 +62,14 @@ class Cryptosuite(Protocol):
     def published_proof(self, proof_config: Mapping[str, Any]) -> dict[str, Any]:
         """The proof object placed in the secured document, before ``proofValue`` is added."""
         ...
+
+
+def with_document_context(
+    unsecured: Mapping[str, Any], options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The proof configuration: the proof options with the document's @context
+    (EdDSA Cryptosuites §3.2.5 / §3.3.5 step 4)."""
+    config = {k: v for k, v in options.items() if k != "@context"}
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    return config

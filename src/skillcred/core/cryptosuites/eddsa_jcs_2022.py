@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import rfc8785
 
-from skillcred.core.cryptosuites.base import ProofConfigurationMismatch
+from skillcred.core.cryptosuites.base import ProofConfigurationMismatch, with_document_context
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.errors import InvalidInputError
 
@@ -75,12 +75,7 @@ class EddsaJcs2022:
     def proof_configuration(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]
     ) -> dict[str, Any]:
-        # §3.3.5 step 4: the proof configuration (and so the proof) carries the
-        # document's @context.
-        config = {k: v for k, v in options.items() if k != "@context"}
-        if "@context" in unsecured:
-            config["@context"] = unsecured["@context"]
-        return config
+        return with_document_context(unsecured, options)
 
     def unsecured_for_verification(
         self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]

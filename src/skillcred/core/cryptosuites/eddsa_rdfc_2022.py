@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from skillcred.core.cryptosuites.base import with_document_context
 from skillcred.core.jsonld.canon import canonicalize
 from skillcred.core.jsonld.loader import DocumentLoader
 
@@ -20,11 +21,7 @@ class RdfcCanonicalizingSuite:
     def proof_configuration(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]
     ) -> dict[str, Any]:
-        # §3.2.5 step 4: the proof configuration takes the document's @context.
-        config = {k: v for k, v in options.items() if k != "@context"}
-        if "@context" in unsecured:
-            config["@context"] = unsecured["@context"]
-        return config
+        return with_document_context(unsecured, options)
 
     def unsecured_for_verification(
         self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
