@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -129,9 +130,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Verify without a server: DIDs, status lists and allowed schemas are fetched with
     the same guards as the service (``--offline``: nothing is fetched, and a status that
     could not be checked is reported as not performed, so the answer is not verified)."""
-    from skillcred.api.context import local_schemas, remote_fetcher, schema_fetch
-    from skillcred.core.passport import summary
-    from skillcred.core.schemas import JsonSchemaChecker
+    from skillcred.api.context import remote_fetcher, schema_checker
+    from skillcred.core.passport import report
     from skillcred.services.trust import TrustDirectory, load_trust_list
     from skillcred.services.verification import build_verifier
 
@@ -154,10 +154,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         fetcher=fetcher,
         local_did=local.local_did_document if local is not None else None,
         trust=TrustDirectory(local.database if local is not None else None, trust_list),
-        schemas=JsonSchemaChecker(
-            extra=local_schemas(settings.base_url),
-            fetch=None if fetcher is None else schema_fetch(fetcher, settings.schema_hosts),
-        ),
+        schemas=schema_checker(settings, fetcher),
         status_ttl_seconds=settings.status_list_ttl_seconds,
     )
     if is_presentation(document):
@@ -167,17 +164,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             domain=args.domain,
             unsigned_allowed=args.allow_unsigned_presentation,
         )
-        output = result.to_json()
-        credentials = document.get("verifiableCredential", [])
-        credentials = credentials if isinstance(credentials, list) else [credentials]
-        output["skills"] = [
-            {**summary(c, r), **r.summary}
-            for c, r in zip(credentials, result.credentials, strict=False)
-        ]
     else:
         result = verifier.verify_credential(document)
-        output = result.to_json()
-        output["summary"] = summary(document, result)
+    output = report(document, result)
     output["offline"] = bool(args.offline)
     _print_json(output)
     return EXIT_OK if result.verified else EXIT_NOT_VERIFIED
@@ -226,17 +215,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _provider_command(args: argparse.Namespace) -> int:
-    from skillcred.services.keystore import KeyStore
-    from skillcred.services.providers import ProviderService
+@contextmanager
+def _migrated_database(settings: Any) -> Iterator[Any]:
+    """The configured database, brought to the newest schema; disposed afterwards."""
     from skillcred.storage.db import open_database
     from skillcred.storage.migrate import upgrade
 
-    settings = _settings()
     database = open_database(settings.effective_database_url)
     try:
         upgrade(database.write_engine)
-        with database.writing() as session:
+        yield database
+    finally:
+        database.dispose()
+
+
+def _provider_command(args: argparse.Namespace) -> int:
+    from skillcred.services.keystore import KeyStore
+    from skillcred.services.providers import ProviderService, provider_json
+
+    settings = _settings()
+    try:
+        with _migrated_database(settings) as database, database.writing() as session:
             service = ProviderService(
                 session, keystore=KeyStore(settings.master_keys()), base_url=settings.base_url
             )
@@ -244,7 +243,7 @@ def _provider_command(args: argparse.Namespace) -> int:
                 registered = service.create(
                     slug=args.slug, name=args.name, did_method=args.did_method
                 )
-                _print_json({**service.summary(registered.provider), "apiKey": registered.api_key})
+                _print_json(provider_json(registered, service))
             elif args.providers_command == "list":
                 _print_json([service.summary(p) for p in service.providers.all()])
             elif args.providers_command == "rotate-key":
@@ -253,29 +252,15 @@ def _provider_command(args: argparse.Namespace) -> int:
                 _print_json(service.summary(provider))
     except SkillcredError as exc:
         _fail(exc.detail)
-    finally:
-        database.dispose()
     return EXIT_OK
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Recompute the audit chain; exit 0 when intact, 1 when any record was altered."""
-    from skillcred.services.audit import verify_chain
-    from skillcred.storage.db import open_database
-    from skillcred.storage.migrate import upgrade
-    from skillcred.storage.repositories import AuditLog
+    from skillcred.services.audit import verify_stored_chain
 
-    settings = _settings()
-    database = open_database(settings.effective_database_url)
-    try:
-        upgrade(database.write_engine)
-        with database.reading() as session:
-            log = AuditLog(session)
-            head = session.get(log.head_model(), 1)
-            assert head is not None
-            report = verify_chain(log.all(), head_seq=head.seq, head_hash=head.hash)
-    finally:
-        database.dispose()
+    with _migrated_database(_settings()) as database, database.reading() as session:
+        report = verify_stored_chain(session)
     _print_json(
         {
             "intact": report.ok,
@@ -313,7 +298,6 @@ def cmd_skills(args: argparse.Namespace) -> int:
 
     from skillcred.services.batch import describe
     from skillcred.services.skills import SkillDefinitionIn
-    from skillcred.storage.repositories import SkillDefinitions
 
     context = _context()
     try:
@@ -327,8 +311,7 @@ def cmd_skills(args: argparse.Namespace) -> int:
                 _print_json(context.skills.register(session, provider, definition))
         else:
             with context.database.reading() as session:
-                rows = SkillDefinitions(session).all_for(provider.id)
-                _print_json([context.skills.definition_json(row) for row in rows])
+                _print_json(context.skills.definitions(session, provider))
     except SkillcredError as exc:
         _fail(exc.detail)
     finally:
@@ -425,15 +408,9 @@ class _Progress:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from skillcred.storage.db import open_database
-    from skillcred.storage.migrate import upgrade
-
     settings = _settings()
-    database = open_database(settings.effective_database_url)
-    try:
-        upgrade(database.write_engine)
-    finally:
-        database.dispose()
+    with _migrated_database(settings):
+        pass
     print(f"skillcred: {settings.effective_database_url.split('@')[-1]} is at the newest schema")
     return EXIT_OK
 

@@ -27,7 +27,7 @@ from skillcred.services.providers import (
 )
 from skillcred.services.remote import GuardedFetcher
 from skillcred.services.skill_issuer import SkillIssuer
-from skillcred.services.skills import SkillService
+from skillcred.services.skills import SKILLS_CONTEXT_PATH, SkillService
 from skillcred.services.status import StatusService
 from skillcred.services.trust import TrustDirectory, load_trust_list
 from skillcred.services.verification import build_verifier
@@ -35,8 +35,6 @@ from skillcred.settings import MasterKey, Settings
 from skillcred.storage.db import Database, open_database
 from skillcred.storage.models import Provider
 from skillcred.storage.writer import BatchWriter
-
-SKILLS_CONTEXT_PATH = "/contexts/skills/v1"
 
 
 def skills_context_url(base_url: str) -> str:
@@ -73,6 +71,15 @@ def schema_fetch(fetcher: GuardedFetcher, hosts: list[str]) -> Callable[[str], b
     return fetch
 
 
+def schema_checker(settings: Settings, fetcher: GuardedFetcher | None) -> JsonSchemaChecker:
+    """The shipped schemas, this service's own under its URL, and (with a fetcher) schemas
+    from the hosts the operator allows."""
+    return JsonSchemaChecker(
+        extra=local_schemas(settings.base_url),
+        fetch=None if fetcher is None else schema_fetch(fetcher, settings.schema_hosts),
+    )
+
+
 def local_schemas(base_url: str) -> dict[str, Any]:
     """The project's own schemas under this service's URL (/schemas/...)."""
     folder = data_dir("schemas")
@@ -104,6 +111,8 @@ class AppContext:
     verifier: Verifier = field(init=False)
     schemas: JsonSchemaChecker = field(init=False)
     skills: SkillService = field(init=False)
+    issuance: IssuanceService = field(init=False)
+    did_web_prefix: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -126,10 +135,7 @@ class AppContext:
             if self.settings.trust_list_file is not None
             else {}
         )
-        self.schemas = JsonSchemaChecker(
-            extra=local_schemas(self.settings.base_url),
-            fetch=schema_fetch(self.fetcher, self.settings.schema_hosts),
-        )
+        self.schemas = schema_checker(self.settings, self.fetcher)
         self.skills = SkillService(
             self.database.read_sessions, base_url=self.settings.base_url, schemas=self.schemas
         )
@@ -142,10 +148,19 @@ class AppContext:
             schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
         )
+        self.issuance = IssuanceService(
+            self.database,
+            signers=self.signers,
+            directory=self.directory,
+            writer=self.writer,
+            status=self.status,
+            loader=self.loader,
+        )
+        self.did_web_prefix = did_web_for(self.settings.base_url, "")
 
     def local_did_document(self, did: str) -> dict[str, Any] | None:
         """This service's own did:web documents, read from the database (no HTTP)."""
-        prefix = did_web_for(self.settings.base_url, "")
+        prefix = self.did_web_prefix
         if not did.startswith(prefix) or ":" in did[len(prefix) :]:
             return None
         with self.database.reading() as session:
@@ -160,20 +175,10 @@ class AppContext:
     def authenticate(self, api_key: str) -> Provider:
         return self.directory.authenticate(api_key)
 
-    def issuance(self) -> IssuanceService:
-        return IssuanceService(
-            self.database,
-            signers=self.signers,
-            directory=self.directory,
-            writer=self.writer,
-            status=self.status,
-            loader=self.loader,
-        )
-
     def skill_issuer(self, provider: Provider, *, actor: str) -> SkillIssuer:
         return SkillIssuer(
             skills=self.skills,
-            issuance=self.issuance(),
+            issuance=self.issuance,
             database=self.database,
             provider=provider,
             actor=actor,

@@ -13,6 +13,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 
 from skillcred.api.context import AppContext
 from skillcred.errors import AuthenticationError, PermissionDeniedError
@@ -57,8 +58,30 @@ async def require_admin(request: Request, context: Context) -> None:
             "no admin token is configured (set SKILLCRED_ADMIN_TOKEN); "
             "use 'skillcred providers create' on the server instead"
         )
-    if not hmac.compare_digest(token.encode(), configured.get_secret_value().encode()):
+    if not _same_secret(token, configured):
         raise AuthenticationError("the admin token is not valid")
 
 
 AdminOnly = Annotated[None, Depends(require_admin)]
+
+
+async def audit_scope(request: Request, context: Context) -> str | None:
+    """Whose audit events the caller may read: None (all of them) for the auditor token,
+    else the id of the provider whose API key it is."""
+    token = bearer_token(request)
+    auditor = context.settings.auditor_token
+    if auditor is not None and _same_secret(token, auditor):
+        return None
+    try:
+        return context.authenticate(token).id
+    except AuthenticationError:
+        raise AuthenticationError(
+            "the token is neither the auditor token nor a provider's API key"
+        ) from None
+
+
+AuditScope = Annotated[str | None, Depends(audit_scope)]
+
+
+def _same_secret(token: str, secret: SecretStr) -> bool:
+    return hmac.compare_digest(token.encode(), secret.get_secret_value().encode())

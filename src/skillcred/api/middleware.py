@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from skillcred.api.problems import problem
 
 
 class BodyTooLarge(Exception):
@@ -30,7 +29,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = 0
                 if declared > self.limit:
-                    await self._refuse(scope, send)
+                    await self._refuse(scope, receive, send)
                     return
         received = 0
         started = False
@@ -54,26 +53,14 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": "about:blank",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"the request body is larger than {self.limit} bytes",
-            "instance": scope.get("path", ""),
-        }
-        payload = orjson.dumps(body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            title="Content Too Large",  # RFC 9110's name (HTTPStatus still says "Request Entity")
+            detail=f"the request body is larger than {self.limit} bytes",
+            headers={"connection": "close"},
+            instance=scope.get("path", ""),
         )
-        await send({"type": "http.response.body", "body": payload})
+        await response(scope, receive, send)

@@ -29,6 +29,10 @@ class Problem(BaseModel):
     instance: str | None = None
 
 
+# The `responses` entry for an error answered as problem details (OpenAPI).
+PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
+
+
 class IssueRequest(BaseModel):
     """VC-API IssueCredentialRequest."""
 

@@ -123,3 +123,21 @@ def summary(credential: Any, result: VerificationResult) -> dict[str, Any]:
         },
         "credentialId": credential.get("id"),
     }
+
+
+def report(document: Any, result: VerificationResult) -> dict[str, Any]:
+    """The answer an employer gets (API and CLI): the verification result with the summary
+    of a credential, or one summary per skill credential of a presentation."""
+    data = result.to_json()
+    if result.kind == "presentation":
+        credentials = (
+            document.get("verifiableCredential", []) if isinstance(document, Mapping) else []
+        )
+        credentials = credentials if isinstance(credentials, list) else [credentials]
+        data["skills"] = [
+            {**summary(credential, credential_result), **credential_result.summary}
+            for credential, credential_result in zip(credentials, result.credentials, strict=False)
+        ]
+    else:
+        data["summary"] = summary(document, result)
+    return data

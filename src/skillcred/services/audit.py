@@ -104,6 +104,22 @@ def verify_chain(events: Iterable[AuditEvent], *, head_seq: int, head_hash: str)
     return ChainReport(True, count)
 
 
+def verify_stored_chain(session: Session) -> ChainReport:
+    """Recompute the whole stored chain against its recorded head."""
+    log = AuditLog(session)
+    head_seq, head_hash = log.stored_head()
+    return verify_chain(log.all(), head_seq=head_seq, head_hash=head_hash)
+
+
+def events_page(
+    session: Session, *, provider_id: str | None, after: int, limit: int
+) -> dict[str, Any]:
+    """One page of events after ``after`` (all, or one provider's), with the ``next`` cursor."""
+    events = AuditLog(session).page(provider_id=provider_id, after=after, limit=limit)
+    page = [event_json(e) for e in events]
+    return {"events": page, "next": page[-1]["seq"] if len(page) == limit else None}
+
+
 def event_json(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from skillcred.services.keystore import KeyStore
-from skillcred.services.providers import ProviderService
+from skillcred.services.providers import ProviderService, provider_json
 from skillcred.settings import Settings
 from skillcred.storage.db import Database
 from skillcred.storage.migrate import upgrade
@@ -33,7 +33,7 @@ def prepare(settings: Settings, database: Database) -> Path | None:
             return None
         service = ProviderService(session, keystore=keystore, base_url=settings.base_url)
         registered = service.create(slug=DEMO_SLUG, name="Demo Training Provider", did_method="key")
-        info = {**service.summary(registered.provider), "apiKey": registered.api_key}
+        info = provider_json(registered, service)
     path = settings.data_dir / "demo-provider.json"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

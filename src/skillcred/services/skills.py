@@ -338,6 +338,9 @@ class SkillService:
         stored = orjson.loads(row.achievement)
         return {"key": row.key, **stored}
 
+    def definitions(self, session: Session, provider: Provider) -> list[dict[str, Any]]:
+        return [self.definition_json(row) for row in SkillDefinitions(session).all_for(provider.id)]
+
     def definition(self, session: Session, provider: Provider, key: str) -> dict[str, Any]:
         row = SkillDefinitions(session).get(provider.id, key)
         if row is None:

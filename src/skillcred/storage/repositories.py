@@ -395,15 +395,17 @@ class AuditLog:
         )
         self.session.info["audit_head"] = (event.seq, event.hash)
 
-    @staticmethod
-    def head_model() -> type[AuditHead]:
-        return AuditHead
+    def stored_head(self) -> tuple[int, str]:
+        """(seq, hash) the chain's end was last committed as; read without a lock."""
+        head = self.session.get(AuditHead, 1)
+        if head is None:
+            raise RuntimeError("the audit chain has no head: run the migrations")
+        return head.seq, head.hash
 
     def page(self, *, provider_id: str | None, after: int, limit: int) -> Sequence[AuditEvent]:
-        query = select(AuditEvent).where(AuditEvent.seq > after)
-        if provider_id is not None:
-            query = owned_by(AuditEvent, provider_id).where(AuditEvent.seq > after)
-        return self.session.scalars(query.order_by(AuditEvent.seq).limit(limit)).all()
+        query = select(AuditEvent) if provider_id is None else owned_by(AuditEvent, provider_id)
+        query = query.where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit)
+        return self.session.scalars(query).all()
 
     def all(self) -> Sequence[AuditEvent]:
         return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()

@@ -9,21 +9,18 @@ from starlette.responses import Response
 
 from skillcred.api.deps import AdminOnly, Context
 from skillcred.api.json import json_response
-from skillcred.api.schemas import Problem, ProviderCreate, ProviderCreated, ProviderOut
+from skillcred.api.schemas import PROBLEM, ProviderCreate, ProviderCreated, ProviderOut
+from skillcred.services.providers import provider_json
 
 router = APIRouter(prefix="/admin", tags=["operator"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "content": {"application/problem+json": {}}},
-    401: {"model": Problem, "content": {"application/problem+json": {}}},
-    403: {"model": Problem, "content": {"application/problem+json": {}}},
-}
+ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM}
 
 
 @router.post(
     "/providers",
     status_code=201,
     response_model=ProviderCreated,
-    responses={**ERRORS, 409: {"model": Problem}},
+    responses={**ERRORS, 409: PROBLEM},
     summary="Register a training provider",
 )
 def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -> Response:
@@ -32,7 +29,7 @@ def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -
         registered = service.create(
             slug=body.slug, name=body.name, did_method=body.didMethod, actor="operator:admin-api"
         )
-        created = {**service.summary(registered.provider), "apiKey": registered.api_key}
+        created = provider_json(registered, service)
     return json_response(created, 201)
 
 
@@ -49,7 +46,7 @@ def list_providers(_admin: AdminOnly, context: Context) -> Response:
 @router.post(
     "/providers/{slug}/rotate-key",
     response_model=ProviderOut,
-    responses={**ERRORS, 404: {"model": Problem}},
+    responses={**ERRORS, 404: PROBLEM},
     summary="Give a provider a new signing key",
 )
 def rotate_key(slug: str, _admin: AdminOnly, context: Context) -> Response:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from skillcred.api.deps import Context, bearer_token
+from skillcred.api.deps import AuditScope, Context
 from skillcred.api.json import json_response
-from skillcred.api.schemas import AuditPage, Problem
-from skillcred.errors import AuthenticationError
-from skillcred.services.audit import event_json
-from skillcred.storage.repositories import AuditLog
+from skillcred.api.schemas import PROBLEM, AuditPage
+from skillcred.services.audit import events_page
 
 router = APIRouter(tags=["audit"])
-PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
 
 
 @router.get(
@@ -31,27 +27,11 @@ PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+js
     ),
 )
 def audit_events(
-    request: Request,
+    scope: AuditScope,
     context: Context,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    token = bearer_token(request)
-    auditor = context.settings.auditor_token
-    provider_id: str | None
-    if auditor is not None and hmac.compare_digest(
-        token.encode(), auditor.get_secret_value().encode()
-    ):
-        provider_id = None
-    else:
-        try:
-            provider_id = context.authenticate(token).id
-        except AuthenticationError:
-            raise AuthenticationError(
-                "the token is neither the auditor token nor a provider's API key"
-            ) from None
     with context.database.reading() as session:
-        events = AuditLog(session).page(provider_id=provider_id, after=after, limit=limit)
-        page = [event_json(e) for e in events]
-    next_after = page[-1]["seq"] if len(page) == limit else None
-    return json_response({"events": page, "next": next_after})
+        page = events_page(session, provider_id=scope, after=after, limit=limit)
+    return json_response(page)

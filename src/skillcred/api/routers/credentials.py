@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header
 from starlette.responses import Response
@@ -10,10 +10,10 @@ from starlette.responses import Response
 from skillcred.api.deps import Context, CurrentProvider
 from skillcred.api.json import issued_response, json_response, wrapped
 from skillcred.api.schemas import (
+    PROBLEM,
     CredentialResponse,
     IssueRequest,
     IssueResponse,
-    Problem,
     UpdateStatusRequest,
     UpdateStatusResponse,
 )
@@ -21,7 +21,6 @@ from skillcred.errors import NotFoundError, RequestError
 from skillcred.services.issuance import IssueOptions, request_fingerprint
 
 router = APIRouter(tags=["issuing"])
-PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
 
 
 @router.post(
@@ -48,7 +47,7 @@ async def issue_credential(
     fingerprint = (
         request_fingerprint(body.model_dump(exclude_unset=True)) if idempotency_key else None
     )
-    issued = await context.issuance().issue_async(
+    issued = await context.issuance.issue_async(
         provider, body.credential, options, idempotency_key=idempotency_key, fingerprint=fingerprint
     )
     return issued_response(issued.document, replayed=issued.replayed)
@@ -86,7 +85,7 @@ async def update_status(
     summary="Fetch a credential this provider issued (VC-API)",
 )
 def get_credential(credential_id: str, provider: CurrentProvider, context: Context) -> Response:
-    document = context.issuance().get(provider, credential_id)
+    document = context.issuance.get(provider, credential_id)
     if document is None:
         raise NotFoundError(f"this provider has issued no credential with the id {credential_id!r}")
     return Response(wrapped("verifiableCredential", document), media_type="application/json")

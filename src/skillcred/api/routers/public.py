@@ -10,14 +10,14 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from skillcred.api.context import SKILLS_CONTEXT_PATH
 from skillcred.api.deps import Context
 from skillcred.api.json import json_response
 from skillcred.api.problems import problem
 from skillcred.api.schemas import Health, Problem
-from skillcred.core.jsonld.loader import shipped_documents
+from skillcred.core.jsonld.loader import shipped_documents, shipped_index
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
+from skillcred.services.skills import SKILLS_CONTEXT_PATH
 from skillcred.storage.repositories import ping
 
 router = APIRouter(tags=["public"])
@@ -32,20 +32,23 @@ class StaticDocument:
     source_url: str | None = None
 
 
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
 def _document(body: bytes, media_type: str, source_url: str | None = None) -> StaticDocument:
-    return StaticDocument(
-        body, media_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"', source_url
-    )
+    return StaticDocument(body, media_type, _etag(body), source_url)
 
 
 @cache
 def context_documents() -> dict[str, StaticDocument]:
     """Local path -> document: each shipped context under /contexts/<file>, plus skills/v1."""
     folder = data_dir("contexts")
-    documents = {}
-    for url, body in shipped_documents().items():
-        name = next(p.name for p in folder.iterdir() if p.read_bytes() == body)
-        documents[f"/contexts/{name}"] = _document(body, "application/ld+json", url)
+    bodies = shipped_documents()
+    documents = {
+        f"/contexts/{name}": _document(bodies[url], "application/ld+json", url)
+        for url, name in shipped_index().items()
+    }
     skills = folder / "skills-v1.jsonld"
     if skills.exists():
         documents[SKILLS_CONTEXT_PATH] = _document(skills.read_bytes(), "application/ld+json")
@@ -54,10 +57,7 @@ def context_documents() -> dict[str, StaticDocument]:
 
 @cache
 def schema_documents() -> dict[str, StaticDocument]:
-    try:
-        folder = data_dir("schemas")
-    except FileNotFoundError:
-        return {}
+    folder = data_dir("schemas")
     documents = {}
     for path in sorted(Path(folder).rglob("*.json")):
         relative = path.relative_to(folder).as_posix()
@@ -160,7 +160,7 @@ def did_document(slug: str, context: Context) -> Response:
 def status_list(list_id: str, request: Request, context: Context) -> Response:
     body = context.status.list_document(list_id)
     ttl = context.settings.status_list_ttl_seconds
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    etag = _etag(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={ttl}"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

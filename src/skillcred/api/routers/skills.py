@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, Request
@@ -11,15 +11,13 @@ from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
 from skillcred.api.json import issued_response, json_response
-from skillcred.api.schemas import IssueResponse, Problem
-from skillcred.errors import NotFoundError, ParsingError, RequestError, SkillcredError
+from skillcred.api.schemas import PROBLEM, IssueResponse
+from skillcred.errors import ParsingError, RequestError, SkillcredError
 from skillcred.services import batch
 from skillcred.services.issuance import request_fingerprint
 from skillcred.services.skills import SkillCredentialRequest, SkillDefinitionIn
-from skillcred.storage.repositories import Providers, SkillDefinitions
 
 router = APIRouter(tags=["skills"])
-PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
 EXAMPLE_REQUEST = {
     "holder": {"id": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
     "skill": "mig-fillet",
@@ -53,8 +51,7 @@ def register_skill(
 @router.get("/skills", responses={401: PROBLEM}, summary="This provider's skill definitions")
 def list_skills(provider: CurrentProvider, context: Context) -> Response:
     with context.database.reading() as session:
-        rows = SkillDefinitions(session).all_for(provider.id)
-        listing = [context.skills.definition_json(row) for row in rows]
+        listing = context.skills.definitions(session, provider)
     return json_response(listing)
 
 
@@ -72,9 +69,7 @@ def get_skill(key: str, provider: CurrentProvider, context: Context) -> Response
 )
 def public_skill(slug: str, key: str, context: Context) -> Response:
     with context.database.reading() as session:
-        provider = Providers(session).by_slug(slug)
-        if provider is None:
-            raise NotFoundError(f"there is no provider {slug!r}")
+        provider = context.providers(session).by_slug(slug)
         definition = context.skills.definition(session, provider, key)
     return json_response(
         definition["achievement"], headers={"Cache-Control": "public, max-age=300"}

@@ -12,17 +12,16 @@ from starlette.responses import Response
 from skillcred.api.deps import Context
 from skillcred.api.json import json_response
 from skillcred.api.schemas import (
-    Problem,
+    PROBLEM,
     VerificationResponse,
     VerifyCredentialRequest,
     VerifyPresentationRequest,
 )
-from skillcred.core.passport import summary
+from skillcred.core.passport import report
 from skillcred.core.verifying import VerificationResult
 from skillcred.errors import RequestError
 
 router = APIRouter(tags=["verifying"])
-PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
 RESULT: dict[str, Any] = {"model": VerificationResponse}
 
 #: VC-API check names (and the aliases other tools send) -> this verifier's checks
@@ -98,9 +97,7 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
     checks = _checks(options)
     credential = body.verifiableCredential
     result = await asyncio.to_thread(context.verifier.verify_credential, credential, checks=checks)
-    payload = result.to_json()
-    payload["summary"] = summary(credential, result)
-    return _answer(result, payload)
+    return _answer(result, report(credential, result))
 
 
 @router.post(
@@ -128,13 +125,4 @@ async def verify_presentation(body: VerifyPresentationRequest, context: Context)
         unsigned_allowed=bool(options.get("allowUnsignedPresentation", False)),
         checks=checks,
     )
-    payload = result.to_json()
-    credentials = (
-        presentation.get("verifiableCredential", []) if isinstance(presentation, Mapping) else []
-    )
-    credentials = credentials if isinstance(credentials, list) else [credentials]
-    payload["skills"] = [
-        {**summary(credential, credential_result), **credential_result.summary}
-        for credential, credential_result in zip(credentials, result.credentials, strict=False)
-    ]
-    return _answer(result, payload)
+    return _answer(result, report(presentation, result))

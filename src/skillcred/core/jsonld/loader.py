@@ -48,13 +48,6 @@ class DocumentLoader:
     def urls(self) -> frozenset[str]:
         return frozenset(self._documents)
 
-    def raw(self, url: str) -> bytes:
-        """The exact bytes of the document at ``url`` (for serving it over HTTP)."""
-        try:
-            return self._raw[url]
-        except KeyError:
-            raise self._refuse(url) from None
-
     def load(self, url: str) -> Any:
         """The parsed JSON document at ``url``; never fetched, never modified by callers."""
         try:
@@ -80,11 +73,19 @@ class DocumentLoader:
 
 
 @cache
+def shipped_index() -> Mapping[str, str]:
+    """URL -> file name in ``contexts/`` of every shipped context (``contexts/index.json``)."""
+    index: dict[str, str] = json.loads((data_dir("contexts") / "index.json").read_bytes())
+    return MappingProxyType(index)
+
+
+@cache
 def shipped_documents() -> Mapping[str, bytes]:
     """URL -> bytes of every context in ``contexts/`` (listed in ``contexts/index.json``)."""
     folder = data_dir("contexts")
-    index: dict[str, str] = json.loads((folder / "index.json").read_bytes())
-    return MappingProxyType({url: (folder / name).read_bytes() for url, name in index.items()})
+    return MappingProxyType(
+        {url: (folder / name).read_bytes() for url, name in shipped_index().items()}
+    )
 
 
 @cache
