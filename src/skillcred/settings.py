@@ -128,10 +128,6 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 
-    @cached_property
-    def base_host(self) -> str:
-        return urlsplit(self.base_url).netloc
-
     def master_keys(self) -> list[MasterKey]:
         """The master keys, current first; in development one is made on first use."""
         if self.master_key is not None:

@@ -276,7 +276,6 @@ def test_list_rolls_over_when_full_and_indexes_are_never_reused(service: Service
         context.database,
         writer=context.writer,
         signers=context.signers,
-        directory=context.directory,
         loader=context.loader,
         base_url=context.settings.base_url,
         ttl_seconds=0,

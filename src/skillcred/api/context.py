@@ -117,14 +117,11 @@ class AppContext:
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
         self.writer = BatchWriter(self.database)
-        self.directory = ProviderDirectory(
-            self.database, keystore=self.keystore, base_url=self.settings.base_url
-        )
+        self.directory = ProviderDirectory(self.database)
         self.status = StatusService(
             self.database,
             writer=self.writer,
             signers=self.signers,
-            directory=self.directory,
             loader=self.loader,
             base_url=self.settings.base_url,
             ttl_seconds=self.settings.status_list_ttl_seconds,
@@ -137,7 +134,7 @@ class AppContext:
         )
         self.schemas = schema_checker(self.settings, self.fetcher)
         self.skills = SkillService(
-            self.database.read_sessions, base_url=self.settings.base_url, schemas=self.schemas
+            self.database, base_url=self.settings.base_url, schemas=self.schemas
         )
         self.verifier = build_verifier(
             loader=self.loader,

@@ -35,10 +35,6 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def types_of(document: Mapping[str, Any]) -> list[str]:
-    return [t for t in as_list(document.get("type")) if isinstance(t, str)]
-
-
 @dataclass(frozen=True, slots=True)
 class ValidityPeriod:
     valid_from: datetime | None

@@ -9,7 +9,6 @@ names.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -359,8 +358,3 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def strip_proofs(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``document`` without its proofs."""
-    return copy.deepcopy({k: v for k, v in document.items() if k != "proof"})

@@ -24,7 +24,6 @@ MAX_LIST_BYTES = 16 * 1024 * 1024
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
-PURPOSES = ("revocation", "suspension", "refresh", "message")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 

@@ -33,7 +33,6 @@ from skillcred.errors import DataModelError
 Outcome = Literal["passed", "failed", "not-performed", "skipped"]
 
 #: the checks a credential goes through, in order; ``issuerTrust`` is informational
-CREDENTIAL_CHECKS = ("proof", "dataModel", "validityPeriod", "status", "credentialSchema")
 INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding")
 
 

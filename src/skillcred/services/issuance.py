@@ -152,11 +152,23 @@ class Pending:
         self._future = future
 
     def result(self) -> Issued:
+        """Block until the credential is committed (threads)."""
         if isinstance(self._signed, Issued):
             return self._signed
         assert self._future is not None
         try:
             self._future.result()
+        except DuplicateError as exc:
+            return self._service._after_duplicate(self._provider, self._signed, exc)
+        return self._signed.issued
+
+    async def wait(self) -> Issued:
+        """Await the commit (the event loop)."""
+        if isinstance(self._signed, Issued):
+            return self._signed
+        assert self._future is not None
+        try:
+            await asyncio.wrap_future(self._future)
         except DuplicateError as exc:
             return self._service._after_duplicate(self._provider, self._signed, exc)
         return self._signed.issued
@@ -187,28 +199,6 @@ class IssuanceService:
         self.loader = loader
         self.status = status
         self.clock = clock
-
-    def issue(
-        self,
-        provider: Provider,
-        credential: Any,
-        options: IssueOptions,
-        *,
-        idempotency_key: str | None = None,
-        fingerprint: str | None = None,
-        actor: str | None = None,
-        check: Check | None = None,
-    ) -> Issued:
-        """Issue and wait for the commit (synchronous callers: CLI, tests)."""
-        return self.start(
-            provider,
-            credential,
-            options,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            actor=actor,
-            check=check,
-        ).result()
 
     def start(
         self,
@@ -252,22 +242,16 @@ class IssuanceService:
         check: Check | None = None,
     ) -> Issued:
         """Issue on the event loop: sign here, then await the group commit."""
-        signed = self._sign(
+        pending = self.start(
             provider,
             credential,
             options,
-            idempotency_key,
-            fingerprint,
-            actor or f"provider:{provider.slug}",
-            check,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            actor=actor,
+            check=check,
         )
-        if isinstance(signed, Issued):
-            return signed
-        try:
-            await asyncio.wrap_future(self.writer.submit(signed.store))
-        except DuplicateError as exc:
-            return self._after_duplicate(provider, signed, exc)
-        return signed.issued
+        return await pending.wait()
 
     def _sign(
         self,
@@ -288,8 +272,9 @@ class IssuanceService:
                 return replay
         key = self.directory.signing_key(provider)
         document, period = self._prepare(provider, credential, options)
+        open_badge = is_open_badge(document)
         document, allocations = self.status.allocate(
-            provider, document, options.status_purposes, single_entry=is_open_badge(document)
+            provider, document, options.status_purposes, single_entry=open_badge
         )
         if check is not None:
             check(document)
@@ -303,7 +288,7 @@ class IssuanceService:
             signer=self.signers.signer_for(key),
             cryptosuite=options.cryptosuite,
             created=options.created if options.created is not None else now,
-            proof_as_array=is_open_badge(document),
+            proof_as_array=open_badge,
             loader=self.loader,
         )
         body = orjson.dumps(secured)

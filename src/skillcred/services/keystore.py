@@ -3,7 +3,7 @@
 Each ciphertext records the id of the master key that sealed it and is bound to its
 row (the key id is the associated data), so a ciphertext cannot be moved to another
 row. The first configured master key seals new keys; older ones still open what they
-sealed until ``skillcred keys rewrap`` re-seals everything under the current one.
+sealed, so an older master key stays configured while keys it sealed are in use.
 """
 
 from __future__ import annotations

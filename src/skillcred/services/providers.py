@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from skillcred.core.keys import Ed25519KeyPair
 from skillcred.errors import AuthenticationError, ConflictError, NotFoundError, RequestError
 from skillcred.services import audit
 from skillcred.services.keystore import KeyStore, KeyStoreError
+from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import ApiKey, Provider, ProviderDid, SigningKey
 from skillcred.storage.repositories import (
@@ -190,12 +190,6 @@ class ProviderService:
             raise NotFoundError(f"there is no provider {slug!r}")
         return provider
 
-    def authenticate(self, api_key: str) -> Provider:
-        provider = self.providers.by_api_key_hash(hash_api_key(api_key))
-        if provider is None:
-            raise AuthenticationError("the API key is not valid")
-        return provider
-
     def did_document(self, slug: str) -> dict[str, Any]:
         """The did:web document: every key the provider ever signed with stays listed."""
         provider = self.by_slug(slug)
@@ -242,37 +236,33 @@ class ProviderDirectory:
     effect everywhere within ``ttl``.
     """
 
-    def __init__(self, database: Database, *, keystore: KeyStore, base_url: str, ttl: float = 2.0):
+    def __init__(self, database: Database, *, ttl: float = 2.0):
         self._database = database
-        self._keystore = keystore
-        self._base_url = base_url
         self._ttl = ttl
-        self._providers: dict[str, tuple[float, Provider]] = {}
-        self._keys: dict[str, tuple[float, SigningKey]] = {}
+        self._providers = TtlCache()
+        self._keys = TtlCache()
 
     def authenticate(self, api_key: str) -> Provider:
         digest = hash_api_key(api_key)
-        now = time.monotonic()
-        cached = self._providers.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached: Provider | None = self._providers.get(digest)
+        if cached is not None:
+            return cached
         with self._database.reading() as session:
             provider = Providers(session).by_api_key_hash(digest)
         if provider is None:
             raise AuthenticationError("the API key is not valid")
-        self._providers[digest] = (now + self._ttl, provider)
+        self._providers.put(digest, provider, self._ttl)
         return provider
 
     def signing_key(self, provider: Provider) -> SigningKey:
-        now = time.monotonic()
-        cached = self._keys.get(provider.id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached: SigningKey | None = self._keys.get(provider.id)
+        if cached is not None:
+            return cached
         with self._database.reading() as session:
             key = SigningKeys(session).current(provider.id)
         if key is None:
             raise KeyStoreError(f"provider {provider.slug!r} has no signing key")
-        self._keys[provider.id] = (now + self._ttl, key)
+        self._keys.put(provider.id, key, self._ttl)
         return key
 
     def forget(self) -> None:

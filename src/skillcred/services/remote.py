@@ -185,3 +185,7 @@ class TtlCache:
             if len(self._items) >= self._max:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = (time.monotonic() + ttl_seconds, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

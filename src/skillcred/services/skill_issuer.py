@@ -30,7 +30,7 @@ class SkillIssuer:
         self.actor = actor
 
     def _arguments(self, request: SkillCredentialRequest) -> tuple[dict[str, Any], IssueOptions]:
-        credential, purposes = prepare(self.skills, self.database, self.provider, request)
+        credential, purposes = prepare(self.skills, self.provider, request)
         return credential, IssueOptions(cryptosuite=request.cryptosuite, status_purposes=purposes)
 
     async def issue_async(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -32,7 +31,8 @@ from skillcred.core.datetimes import DateTimeFormatError, format_date_time, pars
 from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
 from skillcred.core.schemas import OB_ACHIEVEMENT_CREDENTIAL, JsonSchemaChecker
 from skillcred.errors import ConflictError, DataModelError, NotFoundError
-from skillcred.storage.db import DuplicateError
+from skillcred.services.remote import TtlCache
+from skillcred.storage.db import Database, DuplicateError
 from skillcred.storage.models import Provider, SkillDefinition
 from skillcred.storage.repositories import SkillDefinitions
 
@@ -285,33 +285,32 @@ def suspendable(achievement: Mapping[str, Any], credential: Mapping[str, Any]) -
 class SkillService:
     def __init__(
         self,
-        session_factory: Callable[[], Any],
+        database: Database,
         *,
         base_url: str,
         schemas: JsonSchemaChecker,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._sessions = session_factory
+        self.database = database
         self.base_url = base_url
         self.schemas = schemas
         self.clock = clock
-        self._stored: dict[tuple[str, str], tuple[float, Mapping[str, Any]]] = {}
+        self._stored = TtlCache()
 
     # --- definitions -------------------------------------------------------------------
 
-    def stored(self, database: Any, provider: Provider, key: str) -> Mapping[str, Any] | None:
+    def stored(self, provider: Provider, key: str) -> Mapping[str, Any] | None:
         """A registered definition, kept a few seconds per worker (a class of thousands
         names the same few skills; definitions are never changed in place)."""
-        cache_key = (provider.id, key)
-        cached = self._stored.get(cache_key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        with database.reading() as session:
+        cache_key = f"{provider.id} {key}"
+        cached: Mapping[str, Any] | None = self._stored.get(cache_key)
+        if cached is not None:
+            return cached
+        with self.database.reading() as session:
             row = SkillDefinitions(session).get(provider.id, key)
         stored = None if row is None else orjson.loads(row.achievement)
         if stored is not None:
-            self._stored[cache_key] = (now + 5.0, stored)
+            self._stored.put(cache_key, stored, 5.0)
         return stored
 
     def register(
@@ -484,15 +483,12 @@ class SkillService:
 
 
 def prepare(
-    skills: SkillService,
-    database: Any,
-    provider: Provider,
-    request: SkillCredentialRequest,
+    skills: SkillService, provider: Provider, request: SkillCredentialRequest
 ) -> tuple[dict[str, Any], list[str]]:
     """The unsigned credential and the status purposes it gets."""
     stored = None
     if isinstance(request.skill, str):
-        stored = skills.stored(database, provider, request.skill)
+        stored = skills.stored(provider, request.skill)
     credential = skills.build(provider, request, stored=stored)
     achievement = credential["credentialSubject"]["achievement"]
     purposes = (

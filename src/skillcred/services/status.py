@@ -31,12 +31,11 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from skillcred.core.datamodel import as_list, version_of
+from skillcred.core.datamodel import version_of
 from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.proofs import add_proof
 from skillcred.core.status_list import (
-    ENTRY_TYPE,
     MIN_ENTRIES,
     Bitstring,
     StatusEntry,
@@ -45,7 +44,7 @@ from skillcred.core.status_list import (
 )
 from skillcred.errors import ConflictError, NotFoundError, RequestError
 from skillcred.services import audit
-from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.services.providers import SignerCache
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
@@ -119,7 +118,6 @@ class StatusService:
         *,
         writer: BatchWriter,
         signers: SignerCache,
-        directory: ProviderDirectory,
         loader: DocumentLoader,
         base_url: str,
         ttl_seconds: int,
@@ -130,7 +128,6 @@ class StatusService:
         self.database = database
         self.writer = writer
         self.signers = signers
-        self.directory = directory
         self.loader = loader
         self.base_url = base_url
         self.ttl_seconds = ttl_seconds
@@ -289,20 +286,6 @@ class StatusService:
 
     # --- changes ---------------------------------------------------------------------
 
-    def change(
-        self,
-        provider: Provider,
-        credential_id: str,
-        purpose: str,
-        status: bool,
-        *,
-        reason: str | None,
-        actor: str,
-    ) -> ChangeResult:
-        return self.writer.run(
-            lambda s: self._change(s, provider, credential_id, purpose, status, reason, actor)
-        )
-
     async def change_async(
         self,
         provider: Provider,
@@ -335,12 +318,9 @@ class StatusService:
                 f"this provider has issued no credential with the id {credential_id!r}"
             )
         lists = StatusLists(session)
-        found = lists.entry_of(provider.id, credential.id, purpose) or lists.entry_of(
-            provider.id, credential.id, MESSAGE
-        )
-        if found is None:
+        entry = lists.entry_for(provider.id, credential.id, (purpose, MESSAGE))
+        if entry is None:
             raise NotFoundError(f"credential {credential_id!r} has no {purpose} status entry")
-        entry, _ = found
         status_list = lists.public_for_update(entry.list_id)
         assert status_list is not None
         bits = Bitstring(status_list.bits, status_size=status_list.status_size)
@@ -490,11 +470,3 @@ def _random_free(allocation: bytearray, entries: int, count: int) -> list[int]:
         allocation[index >> 3] |= mask
         picks.append(index)
     return picks
-
-
-def entries_in(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [
-        e
-        for e in as_list(credential.get("credentialStatus"))
-        if isinstance(e, Mapping) and e.get("type") == ENTRY_TYPE
-    ]

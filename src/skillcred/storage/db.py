@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_LOCK_AUDIT_HEAD = text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
 
 
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
@@ -162,7 +161,10 @@ class Database:
             if not self.is_sqlite:
                 # Every write transaction locks the audit chain's head first, so writers
                 # that also lock status lists always lock in one order (no deadlocks).
-                session.execute(_LOCK_AUDIT_HEAD)
+                # The head read stays with the transaction for audit.record to use.
+                from skillcred.storage.repositories import AuditLog  # imports this module
+
+                AuditLog(session).head()
             yield session
             flush_deferred(session)
 

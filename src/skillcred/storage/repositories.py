@@ -21,6 +21,7 @@ from skillcred.storage.models import (
     ApiKey,
     AuditEvent,
     AuditHead,
+    Base,
     IdempotencyKey,
     IssuedCredential,
     Provider,
@@ -62,6 +63,11 @@ def flush_or_duplicate(session: Session) -> None:
         raise DuplicateError(str(exc.orig)) from exc
 
 
+def _row(obj: Base) -> dict[str, Any]:
+    """The column values of a mapped object, for a Core insert (no unit of work)."""
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
 class Providers:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -74,9 +80,6 @@ class Providers:
 
     def by_slug(self, slug: str) -> Provider | None:
         return self.session.scalar(select(Provider).where(Provider.slug == slug))
-
-    def by_id(self, provider_id: str) -> Provider | None:
-        return self.session.get(Provider, provider_id)
 
     def all(self) -> Sequence[Provider]:
         return self.session.scalars(select(Provider).order_by(Provider.slug)).all()
@@ -121,9 +124,6 @@ class ApiKeys:
         self.session.add(key)
         flush_or_duplicate(self.session)
 
-    def for_provider(self, provider_id: str) -> Sequence[ApiKey]:
-        return self.session.scalars(owned_by(ApiKey, provider_id)).all()
-
 
 class SigningKeys:
     def __init__(self, session: Session) -> None:
@@ -162,10 +162,6 @@ class SigningKeys:
             .values(retired_at=at)
         )
 
-    def everything(self) -> Sequence[SigningKey]:
-        """All keys of all providers: only for re-encrypting under a new master key."""
-        return self.session.scalars(select(SigningKey)).all()
-
 
 class Credentials:
     def __init__(self, session: Session) -> None:
@@ -173,18 +169,10 @@ class Credentials:
 
     _INSERT = insert(IssuedCredential.__table__)  # type: ignore[arg-type]
 
-    def add(self, credential: IssuedCredential) -> None:
-        """Insert now, without the ORM's unit of work (a duplicate id is reported here)."""
-        row = {c.key: getattr(credential, c.key) for c in IssuedCredential.__table__.columns}
-        try:
-            self.session.execute(self._INSERT, [row])
-        except IntegrityError as exc:
-            raise DuplicateError(str(exc.orig)) from exc
-
     def add_deferred(self, credential: IssuedCredential) -> None:
         """Insert at commit, batched with the other credentials of a group commit. A
         duplicate then fails the whole batch, which the writer retries one by one."""
-        row = {c.key: getattr(credential, c.key) for c in IssuedCredential.__table__.columns}
+        row = _row(credential)
         defer(self.session, self._INSERT, row)
 
     def get(self, provider_id: str, credential_id: str) -> IssuedCredential | None:
@@ -198,14 +186,6 @@ class Credentials:
         return self.session.scalar(
             owned_by(IssuedCredential, provider_id).where(IssuedCredential.id == row_id)
         )
-
-    def count(self, provider_id: str) -> int:
-        from sqlalchemy import func
-
-        value: Any = self.session.scalar(
-            select(func.count()).select_from(owned_by(IssuedCredential, provider_id).subquery())
-        )
-        return int(value or 0)
 
 
 class IdempotencyKeys:
@@ -238,7 +218,7 @@ class IdempotencyKeys:
         defer(
             self.session,
             self._INSERT,
-            {c.key: getattr(record, c.key) for c in IdempotencyKey.__table__.columns},
+            _row(record),
         )
 
 
@@ -333,30 +313,22 @@ class StatusLists:
             expect_rows=True,
         )
 
-    def entry_of(
-        self, provider_id: str, credential_row_id: str, purpose: str
-    ) -> tuple[StatusEntryRecord, StatusList] | None:
-        row = self.session.execute(
-            select(StatusEntryRecord, StatusList)
+    def entry_for(
+        self, provider_id: str, credential_row_id: str, purposes: Sequence[str]
+    ) -> StatusEntryRecord | None:
+        """The credential's entry in a list of the first of ``purposes`` it has one for
+        (one query; the list itself is read, locked, by the caller)."""
+        rows = self.session.execute(
+            select(StatusEntryRecord, StatusList.purpose)
             .join(StatusList, StatusList.id == StatusEntryRecord.list_id)
             .where(
                 StatusEntryRecord.provider_id == provider_id,
                 StatusEntryRecord.credential_row_id == credential_row_id,
-                StatusList.purpose == purpose,
-            )
-        ).first()
-        return None if row is None else (row[0], row[1])
-
-    def of_provider(self, provider_id: str) -> Sequence[StatusList]:
-        return self.session.scalars(owned_by(StatusList, provider_id)).all()
-
-    def linked_entries(self, list_id: str) -> Sequence[StatusEntryRecord]:
-        return self.session.scalars(
-            select(StatusEntryRecord).where(
-                StatusEntryRecord.list_id == list_id,
-                StatusEntryRecord.credential_row_id.is_not(None),
+                StatusList.purpose.in_(purposes),
             )
         ).all()
+        by_purpose = {purpose: entry for entry, purpose in rows}
+        return next((by_purpose[p] for p in purposes if p in by_purpose), None)
 
 
 class AuditLog:
@@ -385,7 +357,7 @@ class AuditLog:
 
     def append(self, event: AuditEvent) -> None:
         """Insert the event and move the head to it, at commit with the other writes."""
-        row = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns}
+        row = _row(event)
         defer(self.session, self._INSERT, row)
         defer(
             self.session,

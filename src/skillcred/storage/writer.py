@@ -54,10 +54,6 @@ class BatchWriter:
         self._queue.put(_Job(work, future))
         return future
 
-    def run(self, work: Callable[[Session], T]) -> T:
-        """Submit and wait (for synchronous callers)."""
-        return self.submit(work).result()
-
     def close(self) -> None:
         if self._thread is not None and self._pid == os.getpid():
             self._queue.put(None)

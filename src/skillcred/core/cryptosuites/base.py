@@ -29,11 +29,6 @@ class Cryptosuite(Protocol):
         """The ``cryptosuite`` value (None for legacy suites that have no such property)."""
         ...
 
-    @property
-    def can_sign(self) -> bool:
-        """Whether new proofs may be created with it (legacy suites verify only)."""
-        ...
-
     def proof_configuration(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]
     ) -> dict[str, Any]:

@@ -13,4 +13,3 @@ from skillcred.core.cryptosuites.eddsa_rdfc_2022 import RdfcCanonicalizingSuite
 class Ed25519Signature2020(RdfcCanonicalizingSuite):
     proof_type = "Ed25519Signature2020"
     name = None
-    can_sign = False

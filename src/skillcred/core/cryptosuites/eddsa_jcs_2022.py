@@ -70,7 +70,6 @@ def jcs(value: Any) -> bytes:
 class EddsaJcs2022:
     proof_type = "DataIntegrityProof"
     name = "eddsa-jcs-2022"
-    can_sign = True
 
     def proof_configuration(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]

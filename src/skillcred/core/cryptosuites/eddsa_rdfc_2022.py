@@ -16,7 +16,6 @@ class RdfcCanonicalizingSuite:
 
     proof_type: str
     name: str | None
-    can_sign: bool
 
     def proof_configuration(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]
@@ -47,4 +46,3 @@ class RdfcCanonicalizingSuite:
 class EddsaRdfc2022(RdfcCanonicalizingSuite):
     proof_type = "DataIntegrityProof"
     name = "eddsa-rdfc-2022"
-    can_sign = True

@@ -485,10 +485,6 @@ class Expander:
         self._loader = loader
         self._root = initial_context()
 
-    @property
-    def loader(self) -> DocumentLoader:
-        return self._loader
-
     def expand(self, document: Json, *, safe: bool) -> list[Expanded]:
         """The expanded form of ``document`` (§5.1 and the expand() API, document base null)."""
         return _Run(self, safe).expand_document(document)
