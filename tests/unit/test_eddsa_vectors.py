@@ -144,6 +144,17 @@ def test_proof_chain_needs_the_proofs_it_names() -> None:
     assert any("is not among the document's proofs" in p.detail for p in result.errors)
 
 
+def test_a_chained_proof_finds_the_proof_it_names_past_a_malformed_one() -> None:
+    """previousProof is looked up by id: a non-object entry earlier in the proof array
+    must not shift which proof the chain is checked against."""
+    document = load_vector("eddsa", "proof-set-chain", "signedProofChain2.json")
+    document["proof"] = ["not a proof", *document["proof"]]
+    result = Verifier().verify_credential(document)
+    assert not result.verified  # the malformed entry itself fails
+    assert not result.proofs[0].verified
+    assert all(proof.verified for proof in result.proofs[1:])
+
+
 def test_proof_set_construction_matches_the_vector() -> None:
     keys = load_vector("eddsa", "proof-set-chain", "multiKeyPairs.json")
     expected = load_vector("eddsa", "proof-set-chain", "signedProofSet2.json")

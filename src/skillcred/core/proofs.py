@@ -136,7 +136,7 @@ def add_proof(
     if previous_proof is not None:
         wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
         options["previousProof"] = previous_proof if isinstance(previous_proof, str) else wanted
-        by_id = {p.get("id"): p for p in existing if isinstance(p, Mapping)}
+        by_id = _proofs_by_id(existing)
         missing = [pid for pid in wanted if pid not in by_id]
         if missing:
             raise ProofGenerationError(
@@ -182,7 +182,7 @@ def verify_proofs(
     proofs = _as_list(document.get("proof"))
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     moment = now or utc_now()
-    ids = [p.get("id") for p in proofs if isinstance(p, Mapping)]
+    by_id = _proofs_by_id(proofs)
     results: list[ProofResult] = []
     for index, proof in enumerate(proofs):
         result = ProofResult(index=index, verified=False)
@@ -192,8 +192,7 @@ def verify_proofs(
                 proof,
                 result,
                 unsecured=unsecured,
-                all_proofs=proofs,
-                proof_ids=ids,
+                proofs_by_id=by_id,
                 resolver=resolver,
                 loader=loader,
                 expected_purpose=expected_purpose,
@@ -208,6 +207,15 @@ def verify_proofs(
         else:
             result.verified = not result.problems
     return results
+
+
+def _proofs_by_id(proofs: list[Any]) -> dict[str, Mapping[str, Any]]:
+    """The document's proofs by ``id`` (what ``previousProof`` names); the first wins."""
+    by_id: dict[str, Mapping[str, Any]] = {}
+    for proof in proofs:
+        if isinstance(proof, Mapping) and isinstance(proof.get("id"), str):
+            by_id.setdefault(proof["id"], proof)
+    return by_id
 
 
 class _Failed(Exception):
@@ -225,8 +233,7 @@ def _verify_one(
     result: ProofResult,
     *,
     unsecured: dict[str, Any],
-    all_proofs: list[Any],
-    proof_ids: list[Any],
+    proofs_by_id: Mapping[str, Mapping[str, Any]],
     resolver: DidResolver,
     loader: DocumentLoader,
     expected_purpose: str,
@@ -310,13 +317,13 @@ def _verify_one(
             raise _malformed("proof.previousProof must be a string or an array of strings")
         matching = []
         for pid in wanted:
-            if pid not in proof_ids:
+            if pid not in proofs_by_id:
                 raise _Failed(
                     "PROOF_VERIFICATION_ERROR",
                     "Missing previous proof",
                     f"previousProof {pid!r} is not among the document's proofs",
                 )
-            matching.append(all_proofs[proof_ids.index(pid)])
+            matching.append(proofs_by_id[pid])
         document = {**unsecured, "proof": matching}
 
     try:
