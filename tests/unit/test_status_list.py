@@ -144,3 +144,26 @@ def test_read_status_checks_the_purpose_and_reads_the_bit() -> None:
     assert read_status(document, entry).ttl_ms == 300000
     with pytest.raises(StatusListError, match="not 'suspension'"):
         read_status(document, StatusEntry("suspension", 94567, entry.list_url))
+
+
+def test_an_entry_anywhere_in_a_credential_is_checked_and_named_by_its_path() -> None:
+    from skillcred.core.datamodel import check_credential
+
+    entry = {
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "x1",
+        "statusListCredential": "https://example.org/lists/1",
+    }
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:holder", "claims": [{"level": 1}, entry]},
+    }
+    with pytest.raises(
+        DataModelError, match=re.escape("credentialSubject.claims[1].statusListIndex")
+    ):
+        check_credential(credential)
+    entry["statusListIndex"] = "1"
+    check_credential(credential)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from skillcred.core.datetimes import DateTimeFormatError, parse_date_time
 from skillcred.core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2
+from skillcred.core.values import as_list
 from skillcred.errors import DataModelError
 
 Version = Literal["2.0", "1.1"]
@@ -27,12 +28,6 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
 
 def is_url(value: object) -> bool:
     return isinstance(value, str) and _ABSOLUTE_IRI.fullmatch(value) is not None
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +63,15 @@ def _check_contexts(document: Mapping[str, Any]) -> Version:
     return version
 
 
-def _check_type(document: Mapping[str, Any], required: str, where: str) -> None:
+def _check_type(document: Mapping[str, Any], required: str) -> None:
     value = document.get("type")
     if value is None:
-        raise DataModelError(f"{where}type is missing")
+        raise DataModelError("type is missing")
     values = as_list(value)
     if not values or not all(isinstance(t, str) and t for t in values):
-        raise DataModelError(f"{where}type must be a string or an array of strings")
+        raise DataModelError("type must be a string or an array of strings")
     if required not in values:
-        raise DataModelError(f"{where}type must include {json.dumps(required)}")
+        raise DataModelError(f"type must include {json.dumps(required)}")
 
 
 def _check_id(node: Mapping[str, Any], where: str) -> None:
@@ -234,23 +229,45 @@ def _multibase_digest(value: Any) -> bytes | None:
     return raw
 
 
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
 def _check_status_entries(credential: Mapping[str, Any]) -> None:
     """Every object typed BitstringStatusListEntry, wherever it appears, must be one
     (Bitstring Status List v1.0 §2.1): a base-10 index, a purpose, a list URL."""
     from skillcred.core.status_list import ENTRY_TYPE, parse_entry
 
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, Mapping):
-            if ENTRY_TYPE in as_list(node.get("type")):
-                parse_entry(node, where=where or "credential")
-            for key, value in node.items():
-                if key != "@context":
-                    walk(value, f"{where}.{key}" if where else str(key))
-        elif isinstance(node, list):
+    # Runs on every credential signed or verified: scalars are passed over without a call,
+    # and the path is a linked tuple, spelt out only for an entry.
+    def walk(node: Any, path: tuple[Any, str | int] | None) -> None:
+        if type(node) is list:
             for index, item in enumerate(node):
-                walk(item, f"{where}[{index}]")
+                if type(item) not in _SCALARS:
+                    walk(item, (path, index))
+        elif isinstance(node, Mapping):
+            kind = node.get("type")
+            if kind == ENTRY_TYPE or (type(kind) is list and ENTRY_TYPE in kind):
+                parse_entry(node, where=_spelt(path) or "credential")
+            for key, value in node.items():
+                if key != "@context" and type(value) not in _SCALARS:
+                    walk(value, (path, key))
 
-    walk(credential, "")
+    walk(credential, None)
+
+
+def _spelt(path: tuple[Any, str | int] | None) -> str:
+    """``a.b[0].c`` from a linked path ``((((None, "a"), "b"), 0), "c")``."""
+    parts: list[str | int] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    spelt = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            spelt += f"[{part}]"
+        else:
+            spelt += f".{part}" if spelt else str(part)
+    return spelt
 
 
 def _shipped_resource(url: str) -> bytes | None:
@@ -262,37 +279,26 @@ def _shipped_resource(url: str) -> bytes | None:
 def check_credential(
     credential: Any,
     *,
-    where: str = "",
     resources: Callable[[str], bytes | None] = _shipped_resource,
 ) -> tuple[Version, ValidityPeriod]:
     """Check a credential's data model; return its version and validity period."""
     if not isinstance(credential, Mapping):
-        raise DataModelError(f"{where or 'the credential'} must be a JSON object")
-    prefix = where + "." if where else ""
-    try:
-        version = _check_contexts(credential)
-    except DataModelError as exc:
-        raise DataModelError(prefix + exc.detail) from exc
-    _check_type(credential, "VerifiableCredential", prefix)
-    _check_id(credential, prefix)
-
-    issuer = credential.get("issuer")
-    if issuer is None:
-        raise DataModelError(f"{prefix}issuer is missing")
-    if isinstance(issuer, Mapping):
-        if not is_url(issuer.get("id")):
-            raise DataModelError(f"{prefix}issuer.id must be a URL")
-    elif not is_url(issuer):
-        raise DataModelError(f"{prefix}issuer must be a URL or an object with an id")
+        raise DataModelError("the credential must be a JSON object")
+    version = _check_contexts(credential)
+    _check_type(credential, "VerifiableCredential")
+    _check_id(credential, "")
+    if credential.get("issuer") is None:
+        raise DataModelError("issuer is missing")
+    _check_url_or_node(credential, "issuer")
 
     subjects = credential.get("credentialSubject")
     if subjects is None:
-        raise DataModelError(f"{prefix}credentialSubject is missing")
+        raise DataModelError("credentialSubject is missing")
     subject_list = as_list(subjects)
     if not subject_list:
-        raise DataModelError(f"{prefix}credentialSubject must not be empty")
+        raise DataModelError("credentialSubject must not be empty")
     for index, subject in enumerate(subject_list):
-        at = f"{prefix}credentialSubject" + (f"[{index}]" if isinstance(subjects, list) else "")
+        at = "credentialSubject" + (f"[{index}]" if isinstance(subjects, list) else "")
         if not isinstance(subject, Mapping):
             raise DataModelError(f"{at} must be an object")
         if not subject:
@@ -301,17 +307,15 @@ def check_credential(
 
     for name in ("name", "description"):
         _check_language_value(credential, name)
+    issuer = credential["issuer"]
     if isinstance(issuer, Mapping):
         for name in ("name", "description"):
             try:
                 _check_language_value(issuer, name)
             except DataModelError as exc:
-                raise DataModelError(f"{prefix}issuer.{exc.detail}") from exc
-    try:
-        _check_related_resources(credential, resources)
-        _check_status_entries(credential)
-    except DataModelError as exc:
-        raise DataModelError(prefix + exc.detail) from exc
+                raise DataModelError(f"issuer.{exc.detail}") from exc
+    _check_related_resources(credential, resources)
+    _check_status_entries(credential)
     for name, need_id in (
         ("credentialStatus", False),
         ("credentialSchema", True),
@@ -320,49 +324,54 @@ def check_credential(
         ("refreshService", False),
         ("renderMethod", False),
     ):
-        try:
-            _check_typed_objects(credential, name, need_id=need_id)
-        except DataModelError as exc:
-            raise DataModelError(prefix + exc.detail) from exc
+        _check_typed_objects(credential, name, need_id=need_id)
 
-    try:
-        if version == "2.0":
-            for legacy in ("issuanceDate", "expirationDate"):
-                if legacy in credential:
-                    raise DataModelError(
-                        f"{legacy} is a VC 1.1 property; VC 2.0 uses "
-                        f"{'validFrom' if legacy == 'issuanceDate' else 'validUntil'}"
-                    )
-            period = ValidityPeriod(
-                _date(credential, "validFrom", require_zone=True),
-                _date(credential, "validUntil", require_zone=True),
-            )
-            if (
-                period.valid_from is not None
-                and period.valid_until is not None
-                and period.valid_until < period.valid_from
-            ):
+    if version == "2.0":
+        for legacy in ("issuanceDate", "expirationDate"):
+            if legacy in credential:
                 raise DataModelError(
-                    "validUntil is before validFrom: the credential is never valid"
+                    f"{legacy} is a VC 1.1 property; VC 2.0 uses "
+                    f"{'validFrom' if legacy == 'issuanceDate' else 'validUntil'}"
                 )
-        else:
-            if "issuanceDate" not in credential:
-                raise DataModelError("issuanceDate is missing (required by VC 1.1)")
-            period = ValidityPeriod(
-                _date(credential, "issuanceDate", require_zone=False),
-                _date(credential, "expirationDate", require_zone=False),
-            )
-    except DataModelError as exc:
-        raise DataModelError(prefix + exc.detail) from exc
+        period = ValidityPeriod(
+            _date(credential, "validFrom", require_zone=True),
+            _date(credential, "validUntil", require_zone=True),
+        )
+        if (
+            period.valid_from is not None
+            and period.valid_until is not None
+            and period.valid_until < period.valid_from
+        ):
+            raise DataModelError("validUntil is before validFrom: the credential is never valid")
+    else:
+        if "issuanceDate" not in credential:
+            raise DataModelError("issuanceDate is missing (required by VC 1.1)")
+        period = ValidityPeriod(
+            _date(credential, "issuanceDate", require_zone=False),
+            _date(credential, "expirationDate", require_zone=False),
+        )
     return version, period
 
 
+def _check_url_or_node(document: Mapping[str, Any], name: str) -> None:
+    """``issuer``/``holder``: a URL, or an object whose id is one."""
+    value = document[name]
+    if isinstance(value, Mapping):
+        if not is_url(value.get("id")):
+            raise DataModelError(f"{name}.id must be a URL")
+    elif not is_url(value):
+        raise DataModelError(f"{name} must be a URL or an object with an id")
+
+
+def _node_id(value: Any) -> str | None:
+    """The id of a property that is a URL or an object with an id."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        value = issuer.get("id")
-        return value if isinstance(value, str) else None
-    return issuer if isinstance(issuer, str) else None
+    return _node_id(credential.get("issuer"))
 
 
 def check_presentation(presentation: Any) -> Version:
@@ -370,15 +379,10 @@ def check_presentation(presentation: Any) -> Version:
     if not isinstance(presentation, Mapping):
         raise DataModelError("the presentation must be a JSON object")
     version = _check_contexts(presentation)
-    _check_type(presentation, "VerifiablePresentation", "")
+    _check_type(presentation, "VerifiablePresentation")
     _check_id(presentation, "")
-    holder = presentation.get("holder")
-    if holder is not None:
-        if isinstance(holder, Mapping):
-            if not is_url(holder.get("id")):
-                raise DataModelError("holder.id must be a URL")
-        elif not is_url(holder):
-            raise DataModelError("holder must be a URL or an object with an id")
+    if presentation.get("holder") is not None:
+        _check_url_or_node(presentation, "holder")
     for index, credential in enumerate(as_list(presentation.get("verifiableCredential"))):
         if not isinstance(credential, Mapping):
             raise DataModelError(f"verifiableCredential[{index}] must be an object")
@@ -386,8 +390,4 @@ def check_presentation(presentation: Any) -> Version:
 
 
 def holder_id(presentation: Mapping[str, Any]) -> str | None:
-    holder = presentation.get("holder")
-    if isinstance(holder, Mapping):
-        value = holder.get("id")
-        return value if isinstance(value, str) else None
-    return holder if isinstance(holder, str) else None
+    return _node_id(presentation.get("holder"))

@@ -7,17 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from skillcred.core.datamodel import (
-    as_list,
-    check_credential,
-    check_presentation,
-    issuer_id,
-    version_of,
-)
+from skillcred.core.datamodel import check_credential, check_presentation, issuer_id, version_of
 from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.core.keys import Signer
 from skillcred.core.proofs import add_proof
+from skillcred.core.values import as_list
 from skillcred.errors import DataModelError
 
 

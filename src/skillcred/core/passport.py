@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from skillcred.core.datamodel import as_list, issuer_id
+from skillcred.core.datamodel import issuer_id
+from skillcred.core.values import as_list
 from skillcred.core.verifying import VerificationResult
 
 Verdict = Literal[

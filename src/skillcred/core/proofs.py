@@ -24,6 +24,7 @@ from skillcred.core.keys import (
     multibase_base58btc_decode,
     multibase_base58btc_encode,
 )
+from skillcred.core.values import as_list
 from skillcred.errors import (
     DidResolutionError,
     InvalidInputError,
@@ -131,7 +132,7 @@ def add_proof(
                 raise ProofGenerationError(f"{name} must be a non-empty string")
             options[name] = value
 
-    existing = _as_list(document.get("proof"))
+    existing = as_list(document.get("proof"))
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if previous_proof is not None:
         wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
@@ -179,7 +180,7 @@ def verify_proofs(
     now: datetime | None = None,
 ) -> list[ProofResult]:
     """Verify every proof on ``document``; an empty list means there is no proof."""
-    proofs = _as_list(document.get("proof"))
+    proofs = as_list(document.get("proof"))
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     moment = now or utc_now()
     by_id = _proofs_by_id(proofs)
@@ -301,7 +302,7 @@ def _verify_one(
             else "the proof's challenge does not match the expected challenge"
         )
         raise _Failed("INVALID_CHALLENGE_ERROR", "Invalid challenge", detail)
-    if domain is not None and domain not in _as_list(proof.get("domain")):
+    if domain is not None and domain not in as_list(proof.get("domain")):
         detail = (
             "the proof has no domain"
             if "domain" not in proof
@@ -312,7 +313,7 @@ def _verify_one(
     # §4.5: a chained proof was made over the document with the proofs it names.
     document: Mapping[str, Any] = unsecured
     if "previousProof" in proof:
-        wanted = _as_list(proof["previousProof"])
+        wanted = as_list(proof["previousProof"])
         if not wanted or not all(isinstance(pid, str) for pid in wanted):
             raise _malformed("proof.previousProof must be a string or an array of strings")
         matching = []
@@ -359,9 +360,3 @@ def _verify_one(
             "the signature does not match the document and proof options "
             "(the credential or its proof was altered, or signed by another key)",
         )
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]

@@ -18,7 +18,6 @@ from typing import Any, Literal, Protocol
 
 from skillcred.core.datamodel import (
     ValidityPeriod,
-    as_list,
     check_credential,
     check_presentation,
     holder_id,
@@ -28,6 +27,7 @@ from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.dids.resolver import DidResolver, did_key_only
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.core.proofs import Problem, ProofResult, verify_proofs
+from skillcred.core.values import as_list
 from skillcred.errors import DataModelError
 
 Outcome = Literal["passed", "failed", "not-performed", "skipped"]
@@ -337,59 +337,44 @@ def _trust_check(
     return CheckResult("issuerTrust", "failed", [warning], details), [warning]
 
 
-def _selected(checks: Collection[str] | None, name: str) -> bool:
-    return checks is None or name in checks
-
-
 def _verify_credential(
-    verifier: Verifier,
-    credential: Any,
-    *,
-    checks: Collection[str] | None,
-    now: datetime,
-    purpose: str = "assertionMethod",
+    verifier: Verifier, credential: Any, *, checks: Collection[str] | None, now: datetime
 ) -> VerificationResult:
-    results: list[CheckResult] = []
-    proofs: list[ProofResult] = []
-    warnings: list[Problem] = []
     try:
         _version, period = check_credential(credential)
+        data_model = CheckResult("dataModel", "passed")
     except DataModelError as exc:
-        results.append(_failed("dataModel", exc.code, exc.title, exc.detail))
-        if isinstance(credential, Mapping):
-            proof_result, proofs = _proof_check(
-                verifier, credential, purpose=purpose, challenge=None, domain=None, now=now
-            )
-            results.insert(0, proof_result)
-        return VerificationResult(False, "credential", results, proofs)
-
+        period = None
+        data_model = _failed("dataModel", exc.code, exc.title, exc.detail)
+    if not isinstance(credential, Mapping):
+        return VerificationResult(False, "credential", [data_model])
     # The proof is always checked: nothing else means anything without it.
     proof_result, proofs = _proof_check(
-        verifier, credential, purpose=purpose, challenge=None, domain=None, now=now
+        verifier, credential, purpose="assertionMethod", challenge=None, domain=None, now=now
     )
-    results.append(proof_result)
-    results.append(CheckResult("dataModel", "passed"))
-    results.append(
-        _validity_check(period, now)
-        if _selected(checks, "validityPeriod")
-        else CheckResult("validityPeriod", "skipped", details={"reason": "not requested"})
-    )
-    results.append(
-        _status_check(verifier, credential)
-        if _selected(checks, "status")
-        else CheckResult("status", "skipped", details={"reason": "not requested"})
-    )
-    results.append(
-        _schema_check(verifier, credential)
-        if _selected(checks, "credentialSchema")
-        else CheckResult("credentialSchema", "skipped", details={"reason": "not requested"})
-    )
-    trust, trust_warnings = _trust_check(verifier, credential)
-    results.append(trust)
-    warnings.extend(trust_warnings)
+    results = [proof_result, data_model]
+    if period is None:
+        return VerificationResult(False, "credential", results, proofs)
 
-    verified = _all_required_passed(results)
-    return VerificationResult(verified, "credential", results, proofs, warnings)
+    results.append(_optional(checks, "validityPeriod", lambda: _validity_check(period, now)))
+    results.append(_optional(checks, "status", lambda: _status_check(verifier, credential)))
+    results.append(
+        _optional(checks, "credentialSchema", lambda: _schema_check(verifier, credential))
+    )
+    trust, warnings = _trust_check(verifier, credential)
+    results.append(trust)
+    return VerificationResult(
+        _all_required_passed(results), "credential", results, proofs, warnings
+    )
+
+
+def _optional(
+    checks: Collection[str] | None, name: str, run: Callable[[], CheckResult]
+) -> CheckResult:
+    """The check ``run`` makes, or a skipped one when ``checks`` does not select it."""
+    if checks is None or name in checks:
+        return run()
+    return CheckResult(name, "skipped", details={"reason": "not requested"})
 
 
 def _all_required_passed(results: Sequence[CheckResult]) -> bool:

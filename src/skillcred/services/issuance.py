@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from skillcred.core.cryptosuites import SIGNING_SUITES
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
-from skillcred.core.datamodel import ValidityPeriod, as_list, check_credential, is_url, issuer_id
+from skillcred.core.datamodel import ValidityPeriod, check_credential, is_url, issuer_id
 from skillcred.core.datetimes import utc_now
 from skillcred.core.issuing import complete_credential
 from skillcred.core.jsonld.canon import canonicalize
 from skillcred.core.jsonld.loader import CREDENTIALS_V1, DATA_INTEGRITY_V2, DocumentLoader
 from skillcred.core.proofs import add_proof
+from skillcred.core.values import as_list
 from skillcred.errors import (
     ConflictError,
     DataModelError,

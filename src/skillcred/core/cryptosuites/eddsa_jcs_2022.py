@@ -12,6 +12,7 @@ import rfc8785
 
 from skillcred.core.cryptosuites.base import ProofConfigurationMismatch, with_document_context
 from skillcred.core.jsonld.loader import DocumentLoader
+from skillcred.core.values import as_list
 from skillcred.errors import InvalidInputError
 
 
@@ -84,8 +85,8 @@ class EddsaJcs2022:
         config = dict(proof_options)
         if "@context" not in proof_options:
             return unsecured, config
-        proof_context = _as_list(proof_options["@context"])
-        document_context = _as_list(unsecured.get("@context"))
+        proof_context = as_list(proof_options["@context"])
+        document_context = as_list(unsecured.get("@context"))
         if document_context[: len(proof_context)] != proof_context:
             raise ProofConfigurationMismatch(
                 "the document's @context does not start with the proof's @context"
@@ -107,9 +108,3 @@ class EddsaJcs2022:
 
     def published_proof(self, proof_config: Mapping[str, Any]) -> dict[str, Any]:
         return dict(proof_config)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]

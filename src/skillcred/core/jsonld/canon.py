@@ -31,7 +31,6 @@ process-wide cache the second canonicalization of a document with ``@import`` fa
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 from collections.abc import Mapping
 from typing import Any, Final, cast
@@ -60,20 +59,21 @@ __all__ = ["canonicalize", "canonicalize_reference"]
 # jsonld.js toRDF (JSON-LD 1.1 API §8.6 step 13); ``rdf.py`` implements the same.
 RDF_DIRECTION: Final = "i18n-datatype"
 
-_EXPANDERS: dict[int, tuple[DocumentLoader, Expander]] = {}
+# Keyed by the loader object itself (identity: loaders define no equality).
+_EXPANDERS: dict[DocumentLoader, Expander] = {}
 _EXPANDERS_MAX: Final = 32
 
 
 def _expander(loader: DocumentLoader) -> Expander:
     """One Expander (and so one tree of memoised contexts) per loader."""
-    entry = _EXPANDERS.get(id(loader))
-    if entry is not None and entry[0] is loader:
-        return entry[1]
+    expander = _EXPANDERS.get(loader)
+    if expander is not None:
+        return expander
     expander = Expander(loader)
     if len(_EXPANDERS) >= _EXPANDERS_MAX:
         with contextlib.suppress(KeyError, RuntimeError, StopIteration):
             del _EXPANDERS[next(iter(_EXPANDERS))]
-    _EXPANDERS[id(loader)] = (loader, expander)
+    _EXPANDERS[loader] = expander
     return expander
 
 
@@ -102,15 +102,11 @@ def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader, safe: b
 
 def canonicalize_reference(document: Mapping[str, Any], *, loader: DocumentLoader) -> str:
     """Canonical N-Quads of ``document`` by pyld, the reference for every faster path."""
-
-    def load(url: str, options: object = None) -> dict[str, Any]:
-        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(loader.load(url))}
-
     options = {
         "base": None,
-        "documentLoader": load,
+        "documentLoader": loader,
         # A private cache: pyld's process-wide one breaks the second use of an @import context.
-        "contextResolver": ContextResolver({}, load),
+        "contextResolver": ContextResolver({}, loader),
         "processingMode": "json-ld-1.1",
         "produceGeneralizedRdf": False,
         "rdfDirection": RDF_DIRECTION,

@@ -184,7 +184,7 @@ _COLON_OR_SLASH_RE: Final = re.compile(r".*(:|/)")
 _INVALID_IRI_CHARS_RE: Final = re.compile(
     '[\x00-\x20<>"{}|^`\\\\\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
 )
-_DECIMAL_RE: Final = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+DECIMAL_RE: Final = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # Schemes that are real IRI schemes when they appear as the prefix of a key or a type.
 _COMMON_SCHEMES: Final = frozenset(
     {
@@ -512,11 +512,7 @@ class Expander:
             else:
                 key = _context_key(local)
         full_key = (key, propagate, override_protected)
-        hit = active.cached(full_key)
-        if hit is None and run_cache is not None:
-            entry = run_cache.get((id(active), full_key))
-            if entry is not None and entry[0] is active:
-                hit = entry[1]
+        hit = _lookup(active, full_key, run_cache)
         if hit is None:
             events: list[_Event] = []
             result = self._process_uncached(
@@ -605,11 +601,7 @@ class Expander:
         if not isinstance(ctx, dict):
             raise JsonLdError(f"invalid local context {_short(ctx)}: not a JSON object")
         key = ("one", _context_key(ctx), override_protected)
-        hit = active.cached(key)
-        if hit is None and run_cache is not None:
-            entry = run_cache.get((id(active), key))
-            if entry is not None and entry[0] is active:
-                hit = entry[1]
+        hit = _lookup(active, key, run_cache)
         if hit is not None:
             events.extend(hit[1])
             return hit[0]
@@ -623,8 +615,18 @@ class Expander:
 
 
 # Contexts built from a document's own contexts, memoised for one document:
-# (id(parent), key) -> (parent, (child, events)); the parent is kept to make the id safe.
-_RunCache = dict[tuple[int, object], tuple[ActiveContext, tuple[ActiveContext, tuple[_Event, ...]]]]
+# (parent, key) -> (child, events); active contexts hash by identity.
+_RunCache = dict[tuple[ActiveContext, object], tuple[ActiveContext, tuple[_Event, ...]]]
+
+
+def _lookup(
+    active: ActiveContext, key: object, run_cache: _RunCache | None
+) -> tuple[ActiveContext, tuple[_Event, ...]] | None:
+    """A child context processed before: kept by ``active`` or by the document's run."""
+    hit = active.cached(key)
+    if hit is None and run_cache is not None:
+        hit = run_cache.get((active, key))
+    return hit
 
 
 def _remember(
@@ -637,7 +639,7 @@ def _remember(
     if hit[0].shared or not active.shared:
         active.remember(key, hit)
     elif run_cache is not None:
-        run_cache[(id(active), key)] = (active, hit)
+        run_cache[(active, key)] = hit
 
 
 class _ContextBuilder:
@@ -1170,6 +1172,12 @@ def _as_list(value: Json) -> list[Json]:
     return value if isinstance(value, list) else [value]
 
 
+def _droppable(node: Expanded, count: int) -> bool:
+    """jsonld.js's test for an object a graph cannot keep (``count``: its own key count):
+    empty, a bare value or list, or a node reference with nothing to say."""
+    return count == 0 or "@value" in node or "@list" in node or (count == 1 and "@id" in node)
+
+
 def _add(parent: Expanded, key: str, value: Json, as_array: bool) -> None:
     """pyld's add_value with duplicates allowed."""
     if isinstance(value, list):
@@ -1353,7 +1361,7 @@ class _Run:
         """Extra check: a string typed xsd:double that processors parse differently."""
         if not isinstance(value, str):
             return
-        if _DECIMAL_RE.match(value) is None or not math.isfinite(float(value)):
+        if DECIMAL_RE.match(value) is None or not math.isfinite(float(value)):
             self.event(
                 "invalid double",
                 path,
@@ -1516,12 +1524,7 @@ class _Run:
             not inside_list
             and (active_property is None or expanded_active_property == "@graph")
             and isinstance(result, dict)
-            and (
-                count == 0
-                or "@value" in result
-                or "@list" in result
-                or (count == 1 and "@id" in result)
-            )
+            and _droppable(result, count)
         ):
             self.dropped_object(result, count, path)
             result = None
@@ -1864,12 +1867,7 @@ class _Run:
                 if safe:
                     for i, item in enumerate(items):
                         n = len(item) if isinstance(item, dict) else 1
-                        if isinstance(item, dict) and (
-                            n == 0
-                            or "@value" in item
-                            or "@list" in item
-                            or (n == 1 and "@id" in item)
-                        ):
+                        if isinstance(item, dict) and _droppable(item, n):
                             self.dropped_object(
                                 item, n, (kpath, i) if isinstance(value, list) else kpath
                             )

@@ -25,7 +25,13 @@ from typing import Any, Final
 
 from c14n.Canonicalize import canonicalize as _jcs  # type: ignore[import-untyped]
 
-from skillcred.core.jsonld.expand import KEYWORDS, Unsupported, is_absolute_iri, quote
+from skillcred.core.jsonld.expand import (
+    DECIMAL_RE,
+    KEYWORDS,
+    Unsupported,
+    is_absolute_iri,
+    quote,
+)
 from skillcred.errors import JsonLdError, SafeModeError
 
 __all__ = [
@@ -180,11 +186,11 @@ class _ToRdf:
             issued = self.labels[label] = self.fresh()
         return issued
 
-    def refuse(self, code: str, what: str) -> None:
+    def refuse(self, what: str) -> None:
         if self.safe:
             raise SafeModeError(f"(node): {what}, so it would be dropped from the signed data")
 
-    def id_term(self, value: Any) -> str | None:
+    def id_term(self, value: Any, noun: str = "IRI") -> str | None:
         """The term for an @id or @type value: a blank node, an IRI, or None if relative."""
         if not isinstance(value, str):
             return None
@@ -195,7 +201,7 @@ class _ToRdf:
             return self.relabel(value)
         if is_absolute_iri(value):
             return f"<{escape_iri(value)}>"
-        self.refuse("relative object reference", f"the IRI {quote(value)} is relative")
+        self.refuse(f"the {noun} {quote(value)} is relative")
         return None
 
     def type_term(self, value: Any) -> str | None:
@@ -220,19 +226,7 @@ class _ToRdf:
     def node(self, node: dict[str, Any], graph: str | None) -> str | None:
         subject: str | None
         if "@id" in node and isinstance(node["@id"], str):
-            raw = node["@id"]
-            subject = _IRI_TERMS.get(raw)
-            if subject is not None:
-                pass
-            elif raw.startswith("_:"):
-                subject = self.relabel(raw)
-            elif is_absolute_iri(raw):
-                subject = f"<{escape_iri(raw)}>"
-            else:
-                self.refuse(
-                    "relative subject reference", f"the identifier {quote(raw)} is relative"
-                )
-                subject = None
+            subject = self.id_term(node["@id"], "identifier")
         else:
             subject = self.fresh()  # jsonld.js also gives a node with a null @id a blank node
 
@@ -276,9 +270,7 @@ class _ToRdf:
             predicate = _IRI_TERMS.get(prop)
             if predicate is None:
                 if prop.startswith("_:"):
-                    self.refuse(
-                        "blank node predicate", f"the property {quote(prop)} is a blank node"
-                    )
+                    self.refuse(f"the property {quote(prop)} is a blank node")
                 else:
                     predicate = iri_term(prop)
             live = emit and predicate is not None
@@ -328,9 +320,8 @@ class _ToRdf:
                 else:
                     if len(value) == 1 and "@id" in value:
                         # A node reference: no statements of its own.
-                        obj = self.id_term(value["@id"]) if value["@id"] is not None else None
-                        if obj is None and value["@id"] is None:
-                            obj = self.fresh()
+                        reference = value["@id"]
+                        obj = self.fresh() if reference is None else self.id_term(reference)
                     else:
                         obj = self.node(value, graph)
                     if live and obj is not None:
@@ -359,7 +350,7 @@ class _ToRdf:
         seen = self.seen
         for prop, items in reverse_map.items():
             if prop.startswith("_:"):
-                self.refuse("blank node predicate", f"the property {quote(prop)} is a blank node")
+                self.refuse(f"the property {quote(prop)} is a blank node")
                 predicate: str | None = None
             else:
                 predicate = iri_term(prop)
@@ -413,7 +404,7 @@ class _ToRdf:
         if _is_double(value):
             return literal(format_double(value), datatype or XSD_DOUBLE)
         if datatype == XSD_DOUBLE:
-            if self.safe and isinstance(value, str) and _DECIMAL_RE.match(value) is None:
+            if self.safe and isinstance(value, str) and DECIMAL_RE.match(value) is None:
                 raise SafeModeError(
                     f"(value): the string {quote(value)} is typed xsd:double but is not a decimal "
                     "number; JSON-LD processors would sign it differently"
@@ -448,9 +439,6 @@ class _ToRdf:
         if "@language" in item:
             return literal(value, datatype or RDF_LANGSTRING, item["@language"])
         return literal(value, datatype or XSD_STRING)
-
-
-_DECIMAL_RE: Final = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _undirected_key(value: dict[str, Any]) -> tuple[str, Any]:

@@ -19,7 +19,7 @@ The serialized canonical form is the quads in canonical N-Quads form (terms alre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from hashlib import sha256
 from typing import Final
 
@@ -36,9 +36,20 @@ MAX_PERMUTATIONS: Final = 100_000
 _UCHAR_RE: Final = re.compile(r"\\u([0-9A-F]{4})")
 
 
-def serialize_dataset(quads: list[Quad]) -> str:
-    """Canonical N-Quads of quads without blank nodes to relabel."""
-    lines = [f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in quads]
+def serialize_dataset(quads: list[Quad], labels: Mapping[str, str]) -> str:
+    """Sorted N-Quads of ``quads`` with each blank node renamed by ``labels`` (§4.5 step 6)."""
+    lines = []
+    for s, p, o, g in quads:
+        if s[0] == "_":
+            s = labels[s]
+        if o[0] == "_":
+            o = labels[o]
+        if g:
+            if g[0] == "_":
+                g = labels[g]
+            lines.append(f"{s} {p} {o} {g} .\n")
+        else:
+            lines.append(f"{s} {p} {o} .\n")
     lines.sort()
     return "".join(lines)
 
@@ -216,7 +227,7 @@ def canonicalize_quads(
         if g and g[0] == "_" and g != s and g != o:
             quads_of.setdefault(g, []).append(quad)
     if not quads_of:
-        return serialize_dataset(quads)
+        return serialize_dataset(quads, {})
 
     state = _Canonicalizer(quads_of)
     by_hash: dict[str, list[str]] = {}
@@ -249,18 +260,4 @@ def canonicalize_quads(
                 for existing in issuer.issued:
                     canonical.issue(existing)
 
-    labels = canonical.issued
-    lines = []
-    for s, p, o, g in quads:
-        if s[0] == "_":
-            s = labels[s]
-        if o[0] == "_":
-            o = labels[o]
-        if g:
-            if g[0] == "_":
-                g = labels[g]
-            lines.append(f"{s} {p} {o} {g} .\n")
-        else:
-            lines.append(f"{s} {p} {o} .\n")
-    lines.sort()
-    return "".join(lines)
+    return serialize_dataset(quads, canonical.issued)
