@@ -2,8 +2,9 @@
 // import, Data Integrity suites and JSON-safe error serialization.
 //
 // Nothing here touches the network: contexts come from the project's
-// contexts/ folder (index.json maps URL -> file name), did:key is resolved
-// locally, and anything else must be handed in by the caller.
+// contexts/ folder (index.json maps URL -> {file, sha256, source}), did:key
+// is resolved locally, and anything else must be handed in by the caller.
+import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -85,14 +86,30 @@ function loadContexts() {
     throw new Error(`Cannot read the contexts index "${indexPath}": ` +
       e.message);
   }
+  // index.json: url -> {file, sha256, source}; each file must have the
+  // pinned sha256, as the Python loader checks too.
   const map = new Map();
-  for(const [url, file] of Object.entries(index)) {
-    if(typeof file !== 'string') {
-      continue;
+  for(const [url, entry] of Object.entries(index)) {
+    const file = entry && entry.file;
+    if(typeof file !== 'string' || typeof entry.sha256 !== 'string') {
+      throw new Error(`Contexts index "${indexPath}": the entry "${url}" ` +
+        'must be an object with "file" and "sha256".');
     }
     const path = join(dir, file);
+    let bytes;
     try {
-      map.set(url, JSON.parse(readFileSync(path, 'utf8')));
+      bytes = readFileSync(path);
+    } catch(e) {
+      throw new Error(`Cannot load context "${url}" from "${path}": ` +
+        e.message);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if(sha256 !== entry.sha256) {
+      throw new Error(`Context "${url}" in "${path}" has sha256 ${sha256}, ` +
+        `but the index pins ${entry.sha256}: it will not be served.`);
+    }
+    try {
+      map.set(url, JSON.parse(bytes.toString('utf8')));
     } catch(e) {
       throw new Error(`Cannot load context "${url}" from "${path}": ` +
         e.message);

@@ -1,6 +1,8 @@
 """The ``skillcred`` command line: a thin shell over the library and the services.
 
-Exit codes: 0 success (or: verified), 1 not verified, 2 unusable input or usage error.
+Exit codes: 0 success (or: verified), 1 not verified, 2 unusable input or usage error,
+3 cannot check (``verify``: something needed — a context, a cryptosuite, a DID document, a
+status list — could not be had, so the document is neither confirmed nor refuted).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from skillcred.errors import SkillcredError
 EXIT_OK = 0
 EXIT_NOT_VERIFIED = 1
 EXIT_USAGE = 2
+EXIT_CANNOT_CHECK = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +50,8 @@ def _read_json(source: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         _fail(f"{source} is not JSON: {exc}")
+    except RecursionError:
+        _fail(f"{source} is nested too deeply to be a credential or presentation")
 
 
 def _print_json(value: Any) -> None:
@@ -126,18 +131,33 @@ def _local_service(settings: Any) -> Any:
         return None
 
 
+def _unwrapped(document: Any) -> Any:
+    """The credential or presentation itself, out of a VC-API envelope such as the
+    ``{"verifiableCredential": …}`` that ``POST /credentials/issue`` answers."""
+    if isinstance(document, dict) and "@context" not in document:
+        for key in ("verifiableCredential", "verifiablePresentation"):
+            if isinstance(document.get(key), dict):
+                return document[key]
+    return document
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify without a server: DIDs, status lists and allowed schemas are fetched with
-    the same guards as the service (``--offline``: nothing is fetched, and a status that
-    could not be checked is reported as not performed, so the answer is not verified)."""
+    the same guards as the service (``--offline``: nothing is fetched, and what could not
+    be checked — a status, a did:web document — makes the verdict *cannot check*)."""
     from skillcred.api.context import remote_fetcher, schema_checker
     from skillcred.core.passport import report
+    from skillcred.core.verifying import parse_checks
     from skillcred.services.trust import TrustDirectory, load_trust_list
     from skillcred.services.verification import build_verifier
 
-    document = _read_json(args.file)
+    document = _unwrapped(_read_json(args.file))
     if not isinstance(document, dict):
         _fail("the document to verify must be a JSON object")
+    try:
+        checks = parse_checks(args.check)
+    except SkillcredError as exc:
+        _fail(exc.detail)
     settings = _settings()
     trust_file = Path(args.trust_list) if args.trust_list else settings.trust_list_file
     try:
@@ -163,12 +183,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
             challenge=args.challenge,
             domain=args.domain,
             unsigned_allowed=args.allow_unsigned_presentation,
+            checks=checks,
         )
     else:
-        result = verifier.verify_credential(document)
+        result = verifier.verify_credential(document, checks=checks)
     output = report(document, result)
     output["offline"] = bool(args.offline)
     _print_json(output)
+    data_model = result.check("dataModel")
+    if data_model is not None and any(p.code == "PARSING_ERROR" for p in data_model.problems):
+        return EXIT_USAGE
+    if result.verdict == "cannot-check":
+        return EXIT_CANNOT_CHECK
     return EXIT_OK if result.verified else EXIT_NOT_VERIFIED
 
 
@@ -460,6 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--trust-list",
         help="JSON file of trusted issuer DIDs and names (SKILLCRED_TRUST_LIST_FILE)",
+    )
+    verify.add_argument(
+        "--check",
+        action="append",
+        metavar="NAME",
+        help="check only this (repeatable): proof, validityPeriod, status, credentialSchema; "
+        "a check left out keeps the verdict from valid",
     )
     verify.add_argument(
         "--allow-unsigned-presentation",

@@ -75,6 +75,17 @@ class DocumentLoaderError(JsonLdError):
     title = "Unknown context"
 
 
+class ShippedContextError(SkillcredError):
+    """The shipped contexts are not as pinned in ``contexts/index.json``.
+
+    An installation fault, never the caller's: the service must not start with it.
+    """
+
+    code = "SHIPPED_CONTEXT_ERROR"
+    type_uri = "urn:skillcred:problem:shipped-context"
+    title = "Shipped context corrupt"
+
+
 class SafeModeError(JsonLdError):
     """JSON-LD processing would silently drop or rewrite data (a term, a type, a value)."""
 
@@ -92,11 +103,21 @@ class ProofGenerationError(SkillcredError):
 
 
 class DidResolutionError(SkillcredError):
-    """A DID or DID URL could not be resolved or dereferenced."""
+    """A DID or DID URL is not valid, or does not name what it should."""
 
     code = "DID_RESOLUTION_ERROR"
     type_uri = "urn:skillcred:problem:did-resolution"
     title = "DID resolution error"
+
+
+class DidNotResolvedError(DidResolutionError):
+    """A DID document could not be had here (a DID method not supported, a did:web host
+    that did not answer in time, verification offline): nothing is known about the DID,
+    so what depends on it cannot be checked — it is not shown false either."""
+
+    code = "DID_NOT_RESOLVED"
+    type_uri = "urn:skillcred:problem:did-not-resolved"
+    title = "DID document unavailable"
 
 
 def problem_type(code: str) -> str:

@@ -93,11 +93,18 @@ def test_presentation_sign_and_verify_with_challenge(tmp_path: Path) -> None:
     key_file = tmp_path / "holder.json"
     assert skillcred("keygen", "--out", str(key_file)).returncode == 0
     holder = json.loads(key_file.read_text())["controller"]
+    issuer_file = tmp_path / "issuer.json"
+    assert skillcred("keygen", "--out", str(issuer_file)).returncode == 0
+    unsigned = load_vector("eddsa", "unsigned.json")
+    unsigned["issuer"] = json.loads(issuer_file.read_text())["controller"]
+    unsigned["credentialSubject"]["id"] = holder
+    credential = skillcred("sign", "--key", str(issuer_file), "-", stdin=json.dumps(unsigned))
+    assert credential.returncode == 0, credential.stderr
     vp = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiablePresentation"],
         "holder": holder,
-        "verifiableCredential": [load_vector("eddsa", "eddsa-rdfc-2022", "signedDataInt.json")],
+        "verifiableCredential": [json.loads(credential.stdout)],
     }
     signed = skillcred(
         "sign",

@@ -910,7 +910,7 @@ const contexts = process.argv[3];
 const index = JSON.parse(fs.readFileSync(path.join(contexts, 'index.json')));
 const documentLoader = async url => {
   if(!(url in index)) throw new Error('not shipped: ' + url);
-  const document = JSON.parse(fs.readFileSync(path.join(contexts, index[url])));
+  const document = JSON.parse(fs.readFileSync(path.join(contexts, index[url].file)));
   return {contextUrl: null, documentUrl: url, document};
 };
 let input = '';

@@ -118,7 +118,7 @@ def test_entries_of_the_spec_examples() -> None:
         ({"statusListCredential": "not a url"}, "statusListCredential must be a URL"),
         ({"statusPurpose": 3}, "statusPurpose"),
         ({"statusSize": 2}, "statusMessage is required"),
-        ({"type": "StatusList2021Entry"}, "type must be 'BitstringStatusListEntry'"),
+        ({"type": "RevocationList2020Status"}, "type must be 'BitstringStatusListEntry'"),
     ],
 )
 def test_malformed_entries_are_refused(change: dict[str, Any], message: str) -> None:

@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         allow_origins=["*"],
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"],
-        expose_headers=["ETag", "Idempotent-Replayed"],
+        expose_headers=["ETag", "Idempotent-Replayed", "Skillcred-Verdict"],
         max_age=86400,
     )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

@@ -4,22 +4,11 @@ provider, the dates, the status, and a verdict — derived from a verification r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from skillcred.core.datamodel import issuer_id
 from skillcred.core.values import as_list
-from skillcred.core.verifying import VerificationResult
-
-Verdict = Literal[
-    "valid",
-    "revoked",
-    "suspended",
-    "expired",
-    "not-yet-valid",
-    "not-genuine",
-    "untrusted-issuer",
-    "invalid",
-]
+from skillcred.core.verifying import Verdict, VerificationResult
 
 
 def _text(value: Any) -> str | None:
@@ -61,29 +50,7 @@ def _skill(credential: Mapping[str, Any]) -> tuple[str | None, str | None, str |
 
 def verdict(result: VerificationResult) -> tuple[Verdict, str | None]:
     """The one word an employer needs first, and why when it is not 'valid'."""
-    failed = {c.check: c for c in result.checks if c.outcome in ("failed", "not-performed")}
-    if "proof" in failed:
-        reason = failed["proof"].problems[0].detail if failed["proof"].problems else None
-        return "not-genuine", reason
-    status = failed.get("status")
-    if status is not None:
-        codes = {p.code for p in status.problems}
-        if "CREDENTIAL_REVOKED" in codes:
-            return "revoked", None
-        if "CREDENTIAL_SUSPENDED" in codes:
-            return "suspended", None
-    validity = failed.get("validityPeriod")
-    if validity is not None:
-        reason = validity.details.get("reason")
-        return ("expired" if reason == "expired" else "not-yet-valid"), None
-    others = [c for name, c in failed.items() if name != "issuerTrust"]
-    if others:
-        problems = [p.detail for c in others for p in c.problems]
-        return "invalid", "; ".join(problems) or others[0].check
-    trust = result.check("issuerTrust")
-    if trust is not None and trust.details.get("trusted") is False:
-        return "untrusted-issuer", None
-    return "valid", None
+    return result.judgement
 
 
 def summary(credential: Any, result: VerificationResult) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 Index 0 is the left-most bit (the most significant bit of the first byte). A list is the
 GZIP of the bitstring, base64url-encoded without padding and multibase-prefixed with
 ``u`` (§3.4 / §4.1). A list has at least 131,072 entries (§6.1, herd privacy).
+
+Its predecessor, the W3C CCG's Status List 2021 (``StatusList2021Entry``, one bit per
+entry, the list GZIP + base64 without a multibase prefix), is read for verification: many
+learning credentials issued before 2024 carry it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,18 @@ MAX_LIST_BYTES = 16 * 1024 * 1024
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
+ENTRY_TYPE_2021 = "StatusList2021Entry"
+LIST_CREDENTIAL_TYPE_2021 = "StatusList2021Credential"
+LIST_TYPE_2021 = "StatusList2021"
+#: entry type -> (list credential type, list subject type)
+LIST_TYPES = {
+    ENTRY_TYPE: (LIST_CREDENTIAL_TYPE, LIST_TYPE),
+    ENTRY_TYPE_2021: (LIST_CREDENTIAL_TYPE_2021, LIST_TYPE_2021),
+}
+ENTRY_TYPES = frozenset(LIST_TYPES)
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_BASE64_ANY = re.compile(r"[A-Za-z0-9_+/-]+={0,2}")
 
 
 class Bitstring:
@@ -83,19 +97,33 @@ class Bitstring:
 
     @classmethod
     def decode(
-        cls, encoded: object, *, status_size: int = 1, min_entries: int = MIN_ENTRIES
+        cls,
+        encoded: object,
+        *,
+        status_size: int = 1,
+        min_entries: int = MIN_ENTRIES,
+        multibase: bool = True,
     ) -> Bitstring:
-        """Decode an ``encodedList``; a list shorter than ``min_entries`` is refused."""
-        if not isinstance(encoded, str) or not encoded.startswith("u"):
-            raise StatusListError(
-                "encodedList must be a multibase base64url string (starting with 'u')",
-                code="STATUS_RETRIEVAL_ERROR",
-            )
-        body = encoded[1:]
-        if not _BASE64URL.fullmatch(body):
-            raise StatusListError(
-                "encodedList has characters outside base64url", code="STATUS_RETRIEVAL_ERROR"
-            )
+        """Decode an ``encodedList``; a list shorter than ``min_entries`` is refused.
+        ``multibase=False``: Status List 2021's form, base64 (url or standard alphabet)
+        without a multibase prefix."""
+        if multibase:
+            if not isinstance(encoded, str) or not encoded.startswith("u"):
+                raise StatusListError(
+                    "encodedList must be a multibase base64url string (starting with 'u')",
+                    code="STATUS_RETRIEVAL_ERROR",
+                )
+            body = encoded[1:]
+            if not _BASE64URL.fullmatch(body):
+                raise StatusListError(
+                    "encodedList has characters outside base64url", code="STATUS_RETRIEVAL_ERROR"
+                )
+        else:
+            if not isinstance(encoded, str) or not _BASE64_ANY.fullmatch(encoded):
+                raise StatusListError(
+                    "encodedList must be a base64 string", code="STATUS_RETRIEVAL_ERROR"
+                )
+            body = encoded.rstrip("=").replace("+", "-").replace("/", "_")
         try:
             packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -130,14 +158,17 @@ class StatusEntry:
     status_size: int = 1
     messages: Mapping[int, str] = field(default_factory=dict)
     id: str | None = None
+    #: ``BitstringStatusListEntry`` or ``StatusList2021Entry``
+    type: str = ENTRY_TYPE
 
 
 def parse_entry(entry: Any, *, where: str = "credentialStatus") -> StatusEntry:
     """Validate an entry as §2.1 requires; raises DataModelError naming the field."""
     if not isinstance(entry, Mapping):
         raise DataModelError(f"{where} must be an object")
-    if entry.get("type") != ENTRY_TYPE:
-        raise DataModelError(f"{where}.type must be {ENTRY_TYPE!r}")
+    kind = entry.get("type")
+    if kind not in ENTRY_TYPES:
+        raise DataModelError(f"{where}.type must be {ENTRY_TYPE!r} (or {ENTRY_TYPE_2021!r})")
     if "id" in entry and not is_url(entry["id"]):
         raise DataModelError(f"{where}.id must be a URL")
     purpose = entry.get("statusPurpose")
@@ -151,6 +182,9 @@ def parse_entry(entry: Any, *, where: str = "credentialStatus") -> StatusEntry:
     url = entry.get("statusListCredential")
     if not is_url(url):
         raise DataModelError(f"{where}.statusListCredential must be a URL")
+    if kind == ENTRY_TYPE_2021:
+        # Status List 2021 §2.1: one bit, no size or messages.
+        return StatusEntry(purpose, int(index), str(url), 1, {}, entry.get("id"), kind)
     size = entry.get("statusSize", 1)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise DataModelError(f"{where}.statusSize must be a positive integer")
@@ -172,7 +206,7 @@ def parse_entry(entry: Any, *, where: str = "credentialStatus") -> StatusEntry:
                 raise DataModelError(
                     f"{where}.statusMessage[{position}].status must be hexadecimal like '0x1'"
                 ) from exc
-    return StatusEntry(purpose, int(index), str(url), size, messages, entry.get("id"))
+    return StatusEntry(purpose, int(index), str(url), size, messages, entry.get("id"), kind)
 
 
 def status_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
@@ -180,7 +214,7 @@ def status_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
     entries = []
     raw = credential.get("credentialStatus")
     for position, entry in enumerate(as_list(raw)):
-        if isinstance(entry, Mapping) and entry.get("type") == ENTRY_TYPE:
+        if isinstance(entry, Mapping) and entry.get("type") in ENTRY_TYPES:
             where = f"credentialStatus[{position}]" if isinstance(raw, list) else "credentialStatus"
             entries.append(parse_entry(entry, where=where))
     return entries
@@ -233,18 +267,19 @@ class ListStatus:
 
 def read_status(list_document: Mapping[str, Any], entry: StatusEntry) -> ListStatus:
     """The status an entry has in a (verified) status list credential (§3.2 steps 5-12)."""
+    credential_type, subject_type = LIST_TYPES[entry.type]
     types = as_list(list_document.get("type"))
-    if LIST_CREDENTIAL_TYPE not in types:
+    if credential_type not in types:
         raise StatusListError(
-            f"{entry.list_url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR"
+            f"{entry.list_url} is not a {credential_type}", code="STATUS_VERIFICATION_ERROR"
         )
     subjects = [
         s for s in as_list(list_document.get("credentialSubject")) if isinstance(s, Mapping)
     ]
-    subject = next((s for s in subjects if LIST_TYPE in as_list(s.get("type"))), None)
+    subject = next((s for s in subjects if subject_type in as_list(s.get("type"))), None)
     if subject is None:
         raise StatusListError(
-            f"the status list {entry.list_url} has no {LIST_TYPE} subject",
+            f"the status list {entry.list_url} has no {subject_type} subject",
             code="STATUS_VERIFICATION_ERROR",
         )
     purposes: Sequence[Any] = as_list(subject.get("statusPurpose"))
@@ -254,7 +289,14 @@ def read_status(list_document: Mapping[str, Any], entry: StatusEntry) -> ListSta
             f"the status list {entry.list_url} is for {listed}, not {entry.purpose!r}",
             code="STATUS_VERIFICATION_ERROR",
         )
-    bitstring = Bitstring.decode(subject.get("encodedList"), status_size=entry.status_size)
+    legacy = entry.type == ENTRY_TYPE_2021
+    bitstring = Bitstring.decode(
+        subject.get("encodedList"),
+        status_size=entry.status_size,
+        # Status List 2021 recommends but does not require the 16 KB minimum.
+        min_entries=1 if legacy else MIN_ENTRIES,
+        multibase=not legacy,
+    )
     try:
         value = bitstring.get(entry.index)
     except IndexError as exc:

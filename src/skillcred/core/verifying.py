@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from skillcred.core.datamodel import (
@@ -26,14 +27,95 @@ from skillcred.core.datamodel import (
 from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.dids.resolver import DidResolver, did_key_only
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
-from skillcred.core.proofs import Problem, ProofResult, verify_proofs
-from skillcred.core.values import as_list
-from skillcred.errors import DataModelError
+from skillcred.core.proofs import (
+    Problem,
+    ProofPurpose,
+    ProofResult,
+    assertion_purpose,
+    presentation_purpose,
+    verify_proofs,
+)
+from skillcred.core.values import as_list, nested_deeper_than
+from skillcred.errors import DataModelError, RequestError
 
 Outcome = Literal["passed", "failed", "not-performed", "skipped"]
 
-#: the checks a credential goes through, in order; ``issuerTrust`` is informational
+#: the answer in one word (DESIGN: one vocabulary for JSON, CLI, HTTP and the page)
+Verdict = Literal[
+    "valid",
+    "revoked",
+    "suspended",
+    "expired",
+    "not-yet-valid",
+    "not-genuine",
+    "cannot-check",
+    "untrusted-issuer",
+    "invalid",
+]
+#: worst first: a passport's verdict is the worst of its own and its credentials'
+VERDICT_SEVERITY: tuple[Verdict, ...] = (
+    "not-genuine",
+    "invalid",
+    "revoked",
+    "suspended",
+    "expired",
+    "not-yet-valid",
+    "cannot-check",
+    "untrusted-issuer",
+    "valid",
+)
+
+#: a schema problem that means "could not validate", not "does not validate"
+SCHEMA_NOT_CHECKED_CODES = frozenset(
+    {"SCHEMA_NOT_CHECKED", "SCHEMA_UNAVAILABLE", "SCHEMA_TYPE_UNSUPPORTED"}
+)
+#: checks reported beside ``verified``, never part of it
 INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding")
+#: nesting deeper than this is refused as unusable input (no credential comes near it;
+#: JSON-LD processing recurses over the document)
+MAX_DEPTH = 64
+
+
+class Check(StrEnum):
+    """The checks a caller may select (``checks=``); the proof and the data model are
+    always checked, whatever is selected."""
+
+    PROOF = "proof"
+    VALIDITY_PERIOD = "validityPeriod"
+    STATUS = "status"
+    CREDENTIAL_SCHEMA = "credentialSchema"
+
+
+#: the names other tools send for the same checks (VC-API clients, the reference)
+CHECK_ALIASES: Mapping[str, Check] = {
+    "expiration": Check.VALIDITY_PERIOD,
+    "validFrom": Check.VALIDITY_PERIOD,
+    "validUntil": Check.VALIDITY_PERIOD,
+    "credentialStatus": Check.STATUS,
+    "schema": Check.CREDENTIAL_SCHEMA,
+}
+
+
+def parse_checks(names: Collection[str] | None) -> frozenset[Check] | None:
+    """The checks named (None: all). An unknown name is refused, never skipped: a check
+    the caller believes ran must not pass by being ignored."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        raise RequestError("checks must be a collection of check names, not one string")
+    selected: set[Check] = set()
+    for name in names:
+        check = CHECK_ALIASES.get(name) if isinstance(name, str) else None
+        if check is None:
+            try:
+                check = Check(name)
+            except ValueError:
+                known = sorted([*(c.value for c in Check), *CHECK_ALIASES])
+                raise RequestError(
+                    f"unknown check {name!r}; known checks: {', '.join(known)}"
+                ) from None
+        selected.add(check)
+    return frozenset(selected)
 
 
 @dataclass(slots=True)
@@ -111,20 +193,116 @@ class VerificationResult:
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.check == name), None)
 
+    @property
+    def verdict(self) -> Verdict:
+        return self.judgement[0]
+
+    @property
+    def judgement(self) -> tuple[Verdict, str | None]:
+        """The verdict, and why when it is not *valid*."""
+        if self.kind == "presentation":
+            return _presentation_verdict(self)
+        return _credential_verdict(self)
+
     def to_json(self) -> dict[str, Any]:
+        verdict, reason = self.judgement
         data: dict[str, Any] = {
             "verified": self.verified,
+            "verdict": verdict,
             "kind": self.kind,
             "checks": [c.to_json() for c in self.checks],
             "proofs": [p.to_json() for p in self.proofs],
             "warnings": [w.to_json() for w in self.warnings],
             "errors": [e.to_json() for e in self.errors],
         }
+        if reason is not None:
+            data["verdictReason"] = reason
+        cannot_check = self.not_checked
+        if cannot_check:
+            data["notChecked"] = cannot_check
         if self.summary:
             data["summary"] = self.summary
         if self.kind == "presentation":
             data["credentialResults"] = [c.to_json() for c in self.credentials]
         return data
+
+    @property
+    def not_checked(self) -> list[dict[str, str]]:
+        """What could not be checked and why (what makes the verdict *cannot check*)."""
+        items: list[dict[str, str]] = []
+        for check in self.checks:
+            if check.check in INFORMATIONAL_CHECKS:
+                continue
+            if check.outcome == "not-performed" or _skipped_on_request(check):
+                reasons = [p.detail for p in check.problems] or [
+                    str(check.details.get("reason", "not checked"))
+                ]
+                items.extend({"check": check.check, "reason": r} for r in reasons)
+        return items
+
+
+def _skipped_on_request(check: CheckResult) -> bool:
+    return check.outcome == "skipped" and check.details.get("reason") == "not requested"
+
+
+def _first_detail(check: CheckResult) -> str | None:
+    return check.problems[0].detail if check.problems else None
+
+
+def _credential_verdict(result: VerificationResult) -> tuple[Verdict, str | None]:
+    """Genuineness first, then whether to rely on it now, then what could not be checked;
+    trust in the issuer last (DESIGN: Verdicts)."""
+    checks = {c.check: c for c in result.checks}
+    data_model = checks.get("dataModel")
+    proof = checks.get("proof")
+    if data_model is not None and data_model.outcome == "failed":
+        return "invalid", _first_detail(data_model)
+    if proof is not None and proof.outcome == "failed":
+        failed = [p for p in result.proofs if p.outcome == "failed"]
+        detail = failed[0].problems[0].detail if failed and failed[0].problems else None
+        return "not-genuine", detail or _first_detail(proof)
+    if proof is None or proof.outcome != "passed":
+        return "cannot-check", (_first_detail(proof) if proof is not None else None)
+    status = checks.get("status")
+    if status is not None and status.outcome == "failed":
+        codes = [p.code for p in status.problems]
+        if "CREDENTIAL_REVOKED" in codes:
+            return "revoked", None
+        return "suspended", None
+    validity = checks.get("validityPeriod")
+    if validity is not None and validity.outcome == "failed":
+        expired = validity.details.get("reason") == "expired"
+        return ("expired" if expired else "not-yet-valid"), _first_detail(validity)
+    for check in result.checks:
+        if check.check not in INFORMATIONAL_CHECKS and check.outcome == "failed":
+            return "invalid", _first_detail(check)
+    unchecked = result.not_checked
+    if unchecked:
+        return "cannot-check", "; ".join(item["reason"] for item in unchecked)
+    trust = checks.get("issuerTrust")
+    if trust is not None and trust.details.get("trusted") is False:
+        return "untrusted-issuer", None
+    return "valid", None
+
+
+def _presentation_verdict(result: VerificationResult) -> tuple[Verdict, str | None]:
+    """The presentation's own (its data model, the holder's proof), then the worst of its
+    credentials'."""
+    checks = {c.check: c for c in result.checks}
+    data_model = checks.get("dataModel")
+    if data_model is not None and data_model.outcome == "failed":
+        return "invalid", _first_detail(data_model)
+    holder_proof = checks.get("holderProof")
+    if holder_proof is not None and holder_proof.outcome == "failed":
+        return "not-genuine", _first_detail(holder_proof)
+    if holder_proof is not None and holder_proof.outcome == "not-performed":
+        return "cannot-check", _first_detail(holder_proof)
+    worst: tuple[Verdict, str | None] = ("valid", None)
+    for index, credential in enumerate(result.credentials):
+        verdict, reason = credential.judgement
+        if VERDICT_SEVERITY.index(verdict) < VERDICT_SEVERITY.index(worst[0]):
+            worst = (verdict, f"verifiableCredential[{index}]: {reason or verdict}")
+    return worst
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +310,9 @@ class Verifier:
     """What verification needs from outside the core, injected.
 
     The defaults verify offline: shipped contexts only, did:key only, no status lists
-    (a credential with a status entry then fails closed, its status 'not-performed').
+    (a credential with a status entry is then *cannot check*, its status 'not-performed').
+    Nothing a document holds makes it raise: an unusable document is answered *invalid*.
+    ``checks`` naming an unknown check raises RequestError (a caller's mistake).
     """
 
     loader: DocumentLoader = field(default_factory=default_loader)
@@ -149,7 +329,13 @@ class Verifier:
         checks: Collection[str] | None = None,
         now: datetime | None = None,
     ) -> VerificationResult:
-        return _verify_credential(self, credential, checks=checks, now=now or self.clock())
+        selected = parse_checks(checks)
+        moment = now or self.clock()
+        return _guarded(
+            "credential",
+            credential,
+            lambda: _verify_credential(self, credential, checks=selected, now=moment),
+        )
 
     def verify_presentation(
         self,
@@ -161,14 +347,57 @@ class Verifier:
         checks: Collection[str] | None = None,
         now: datetime | None = None,
     ) -> VerificationResult:
-        return _verify_presentation(
-            self,
+        selected = parse_checks(checks)
+        moment = now or self.clock()
+        return _guarded(
+            "presentation",
             presentation,
-            challenge=challenge,
-            domain=domain,
-            unsigned_allowed=unsigned_allowed,
-            checks=checks,
-            now=now or self.clock(),
+            lambda: _verify_presentation(
+                self,
+                presentation,
+                challenge=challenge,
+                domain=domain,
+                unsigned_allowed=unsigned_allowed,
+                checks=selected,
+                now=moment,
+            ),
+        )
+
+
+def _guarded(
+    kind: Literal["credential", "presentation"],
+    document: Any,
+    verify: Callable[[], VerificationResult],
+) -> VerificationResult:
+    """Refuse a document nested beyond ``MAX_DEPTH`` before any processing recurses over it."""
+    if nested_deeper_than(document, MAX_DEPTH):
+        return VerificationResult(
+            False,
+            kind,
+            [
+                _failed(
+                    "dataModel",
+                    "PARSING_ERROR",
+                    "Unusable input",
+                    f"the {kind} is nested more than {MAX_DEPTH} levels deep; no credential "
+                    "is, so it is not processed",
+                )
+            ],
+        )
+    try:
+        return verify()
+    except RecursionError:
+        return VerificationResult(
+            False,
+            kind,
+            [
+                _failed(
+                    "dataModel",
+                    "PARSING_ERROR",
+                    "Unusable input",
+                    f"the {kind} is too deeply nested to be processed",
+                )
+            ],
         )
 
 
@@ -180,19 +409,14 @@ def _proof_check(
     verifier: Verifier,
     document: Mapping[str, Any],
     *,
-    purpose: str,
-    challenge: str | None,
-    domain: str | None,
+    purpose: ProofPurpose,
     now: datetime,
 ) -> tuple[CheckResult, list[ProofResult]]:
+    """Every proof must pass (a proof set is as strong as its weakest proof, each made by
+    a key of the issuer/holder); one that fails makes the document not genuine, one that
+    could not be checked (and none failed) leaves it unchecked."""
     results = verify_proofs(
-        document,
-        resolver=verifier.resolver,
-        loader=verifier.loader,
-        expected_purpose=purpose,
-        challenge=challenge,
-        domain=domain,
-        now=now,
+        document, purpose=purpose, resolver=verifier.resolver, loader=verifier.loader, now=now
     )
     if not results:
         return (
@@ -205,7 +429,14 @@ def _proof_check(
             results,
         )
     problems = [p for r in results for p in r.problems]
-    outcome: Outcome = "passed" if all(r.verified for r in results) else "failed"
+    outcomes = {r.outcome for r in results}
+    outcome: Outcome = (
+        "failed"
+        if "failed" in outcomes
+        else "not-performed"
+        if "not-performed" in outcomes
+        else "passed"
+    )
     return CheckResult("proof", outcome, problems, {"proofCount": len(results)}), results
 
 
@@ -309,16 +540,27 @@ def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
     problems: list[Problem] = []
     for entry in entries:
         problems.extend(verifier.schemas.check(credential, entry))
-    outcome: Outcome = "failed" if problems else "passed"
+    # A schema that could not be had (or of a kind not checked here) is no failed validation.
+    unavailable = [p for p in problems if p.code in SCHEMA_NOT_CHECKED_CODES]
+    outcome: Outcome = (
+        "failed" if len(unavailable) < len(problems) else "not-performed" if problems else "passed"
+    )
     return CheckResult(
         "credentialSchema", outcome, problems, {"schemas": [e.get("id") for e in entries]}
     )
 
 
 def _trust_check(
-    verifier: Verifier, credential: Mapping[str, Any]
+    verifier: Verifier, credential: Mapping[str, Any], *, genuine: bool
 ) -> tuple[CheckResult, list[Problem]]:
+    """Whether the issuer is one we know. Asked only of a credential whose proofs hold:
+    anyone can *name* a known issuer; never report trusted what the issuer did not sign."""
     issuer = issuer_id(credential)
+    if not genuine:
+        reason = "the issuer's proof did not verify, so the issuer named is not vouched for"
+        return CheckResult(
+            "issuerTrust", "skipped", details={"issuer": issuer, "reason": reason}
+        ), []
     if verifier.trust is None or issuer is None:
         return CheckResult("issuerTrust", "not-performed", details={"issuer": issuer}), []
     answer = verifier.trust.lookup(issuer)
@@ -338,7 +580,11 @@ def _trust_check(
 
 
 def _verify_credential(
-    verifier: Verifier, credential: Any, *, checks: Collection[str] | None, now: datetime
+    verifier: Verifier,
+    credential: Any,
+    *,
+    checks: frozenset[Check] | None,
+    now: datetime,
 ) -> VerificationResult:
     try:
         _version, period = check_credential(credential)
@@ -350,18 +596,33 @@ def _verify_credential(
         return VerificationResult(False, "credential", [data_model])
     # The proof is always checked: nothing else means anything without it.
     proof_result, proofs = _proof_check(
-        verifier, credential, purpose="assertionMethod", challenge=None, domain=None, now=now
+        verifier, credential, purpose=assertion_purpose(issuer_id(credential)), now=now
     )
     results = [proof_result, data_model]
     if period is None:
         return VerificationResult(False, "credential", results, proofs)
 
-    results.append(_optional(checks, "validityPeriod", lambda: _validity_check(period, now)))
-    results.append(_optional(checks, "status", lambda: _status_check(verifier, credential)))
+    bounded = period.valid_from is not None or period.valid_until is not None
     results.append(
-        _optional(checks, "credentialSchema", lambda: _schema_check(verifier, credential))
+        _optional(checks, Check.VALIDITY_PERIOD, bounded, lambda: _validity_check(period, now))
     )
-    trust, warnings = _trust_check(verifier, credential)
+    results.append(
+        _optional(
+            checks,
+            Check.STATUS,
+            "credentialStatus" in credential,
+            lambda: _status_check(verifier, credential),
+        )
+    )
+    results.append(
+        _optional(
+            checks,
+            Check.CREDENTIAL_SCHEMA,
+            "credentialSchema" in credential,
+            lambda: _schema_check(verifier, credential),
+        )
+    )
+    trust, warnings = _trust_check(verifier, credential, genuine=proof_result.outcome == "passed")
     results.append(trust)
     return VerificationResult(
         _all_required_passed(results), "credential", results, proofs, warnings
@@ -369,12 +630,16 @@ def _verify_credential(
 
 
 def _optional(
-    checks: Collection[str] | None, name: str, run: Callable[[], CheckResult]
+    checks: frozenset[Check] | None,
+    check: Check,
+    applies: bool,
+    run: Callable[[], CheckResult],
 ) -> CheckResult:
-    """The check ``run`` makes, or a skipped one when ``checks`` does not select it."""
-    if checks is None or name in checks:
+    """The check ``run`` makes; when ``checks`` does not select it and it applies to the
+    credential, a check 'skipped' on request — which keeps the verdict from *valid*."""
+    if checks is None or check in checks or not applies:
         return run()
-    return CheckResult(name, "skipped", details={"reason": "not requested"})
+    return CheckResult(check.value, "skipped", details={"reason": "not requested"})
 
 
 def _all_required_passed(results: Sequence[CheckResult]) -> bool:
@@ -390,7 +655,7 @@ def _verify_presentation(
     challenge: str | None,
     domain: str | None,
     unsigned_allowed: bool,
-    checks: Collection[str] | None,
+    checks: frozenset[Check] | None,
     now: datetime,
 ) -> VerificationResult:
     results: list[CheckResult] = []
@@ -403,29 +668,17 @@ def _verify_presentation(
 
     holder = holder_id(presentation)
     if "proof" in presentation:
+        # Every proof must be the holder's (its key one the holder's DID document lists),
+        # made for authentication — or for assertionMethod, as DCC's tools sign.
         proof_result, proofs = _proof_check(
             verifier,
             presentation,
-            purpose="authentication",
-            challenge=challenge,
-            domain=domain,
+            purpose=presentation_purpose(holder, challenge=challenge, domain=domain),
             now=now,
         )
-        # The holder proof must come from the holder (VC 2.0 §4.13 / §5.?: holder binding).
-        if holder is not None and proof_result.outcome == "passed":
-            signers = {str(p.verification_method).split("#", 1)[0] for p in proofs}
-            if signers != {holder}:
-                proof_result = _failed(
-                    "proof",
-                    "PROOF_VERIFICATION_ERROR",
-                    "Proof not by the holder",
-                    f"the presentation is signed by {', '.join(sorted(signers))}, "
-                    f"not by its holder {holder}",
-                )
         proof_result.check = "holderProof"
         results.append(proof_result)
-        # Bound: a holder is named and the proof is theirs (checked just above).
-        bound = proof_result.outcome == "passed" and holder is not None
+        signed_by_holder = proof_result.outcome == "passed" and holder is not None
     elif unsigned_allowed:
         results.append(
             CheckResult(
@@ -434,7 +687,7 @@ def _verify_presentation(
                 details={"bound": False, "reason": "unsigned presentation"},
             )
         )
-        bound = False
+        signed_by_holder = False
     else:
         results.append(
             _failed(
@@ -445,7 +698,7 @@ def _verify_presentation(
                 "presentations explicitly",
             )
         )
-        bound = False
+        signed_by_holder = False
     results.append(CheckResult("dataModel", "passed"))
 
     credential_results: list[VerificationResult] = []
@@ -463,7 +716,7 @@ def _verify_presentation(
         )
         result.summary["index"] = index
         result.summary["subjectIsHolder"] = holder is not None and holder in subjects
-        if bound and holder is not None and holder not in subjects:
+        if signed_by_holder and holder is not None and holder not in subjects:
             subject_problems.append(
                 Problem(
                     "SUBJECT_NOT_HOLDER",
@@ -489,23 +742,55 @@ def _verify_presentation(
             {"count": len(credential_results)},
         )
     )
-    if not bound:
-        reason = "no holder named" if holder is None else "no valid holder proof"
-        binding = CheckResult(
-            "holderBinding", "skipped", [], {"bound": False, "holder": holder, "reason": reason}
-        )
-    elif subject_problems:
-        # Informational: genuine credentials about someone other than the presenter.
-        binding = CheckResult(
-            "holderBinding", "failed", subject_problems, {"bound": True, "holder": holder}
-        )
-    else:
-        binding = CheckResult("holderBinding", "passed", [], {"bound": True, "holder": holder})
+    binding = _holder_binding(
+        holder, signed_by_holder, proofs, challenge=challenge, subject_problems=subject_problems
+    )
     results.append(binding)
-    warnings = list(subject_problems)
+    warnings = list(binding.problems)
     for credential_result in credential_results:
         warnings.extend(credential_result.warnings)
     verified = _all_required_passed(results)
     return VerificationResult(
         verified, "presentation", results, proofs, warnings, credential_results
     )
+
+
+def _holder_binding(
+    holder: str | None,
+    signed_by_holder: bool,
+    proofs: Sequence[ProofResult],
+    *,
+    challenge: str | None,
+    subject_problems: list[Problem],
+) -> CheckResult:
+    """Whether the one presenting is the holder, now. A holder's proof shows who signed;
+    only an ``authentication`` proof over the verifier's own fresh challenge shows it was
+    signed for this request — any other could be a copy replayed by someone else."""
+    if not signed_by_holder:
+        reason = "no holder named" if holder is None else "no valid holder proof"
+        return CheckResult(
+            "holderBinding", "skipped", [], {"bound": False, "holder": holder, "reason": reason}
+        )
+    for_this_request = challenge is not None and all(
+        p.proof_purpose == "authentication" and p.challenge == challenge for p in proofs
+    )
+    details: dict[str, Any] = {"bound": True, "holder": holder, "forThisRequest": for_this_request}
+    problems = list(subject_problems)  # genuine credentials about someone else
+    if not for_this_request:
+        if any(p.proof_purpose != "authentication" for p in proofs):
+            why = "its proof is for assertionMethod, with no challenge from this verifier"
+        else:
+            why = "no challenge was asked for, so the proof may be an earlier one replayed"
+        problems.append(
+            Problem(
+                "HOLDER_BINDING_NOT_PROVEN",
+                "Holder binding not proven for this request",
+                f"the holder {holder} signed the presentation, but {why}; anyone holding a "
+                "copy could present it. Ask the holder's wallet with a fresh challenge to be sure",
+            )
+        )
+    if subject_problems:
+        return CheckResult("holderBinding", "failed", problems, details)
+    if problems:
+        return CheckResult("holderBinding", "not-performed", problems, details)
+    return CheckResult("holderBinding", "passed", [], details)

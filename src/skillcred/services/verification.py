@@ -17,9 +17,14 @@ from skillcred.core.dids.resolver import MethodResolver
 from skillcred.core.dids.web import WebDidResolver
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.proofs import Problem
-from skillcred.core.status_list import parse_entry, read_status
+from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, parse_entry, read_status
 from skillcred.core.verifying import StatusOutcome, Verifier
-from skillcred.errors import DataModelError, SkillcredError, StatusListError
+from skillcred.errors import (
+    DataModelError,
+    DidNotResolvedError,
+    SkillcredError,
+    StatusListError,
+)
 from skillcred.services.remote import GuardedFetcher, RemoteFetchError, TtlCache
 from skillcred.services.status import REVOCATION, SUSPENSION, StatusService
 
@@ -38,6 +43,14 @@ class ServiceStatusChecker:
 
     def check(self, credential: Mapping[str, Any], entry: Mapping[str, Any]) -> StatusOutcome:
         purpose = str(entry.get("statusPurpose", "unknown"))
+        if entry.get("type") not in ENTRY_TYPES:
+            return self._failed(
+                purpose,
+                "UNSUPPORTED_STATUS_TYPE",
+                "Status type not supported",
+                f"the status entry's type {entry.get('type')!r} is not one this verifier reads "
+                f"({', '.join(sorted(ENTRY_TYPES))}), so whether it is revoked is unknown",
+            )
         try:
             parsed = parse_entry(entry)
         except DataModelError as exc:
@@ -49,7 +62,11 @@ class ServiceStatusChecker:
             "statusListIndex": parsed.index,
         }
         try:
-            local = self.status.local_value(parsed) if self.status is not None else None
+            local = (
+                self.status.local_value(parsed)
+                if self.status is not None and parsed.type == ENTRY_TYPE
+                else None
+            )
             if local is not None:
                 value, status_list = local
                 if status_list.purpose != parsed.purpose:
@@ -163,9 +180,9 @@ class CachedWebResolver:
         if cached is not None:
             return dict(cached)
         if self._remote is None:
-            from skillcred.errors import DidResolutionError
-
-            raise DidResolutionError(f"{did} was not resolved: did:web needs the network (offline)")
+            raise DidNotResolvedError(
+                f"{did} was not resolved: did:web needs the network (offline)"
+            )
         document = self._remote(did)
         self._cache.put(did, document, DID_CACHE_SECONDS)
         return document

@@ -18,22 +18,12 @@ from skillcred.api.schemas import (
     VerifyPresentationRequest,
 )
 from skillcred.core.passport import report
-from skillcred.core.verifying import VerificationResult
+from skillcred.core.verifying import Check, VerificationResult, parse_checks
 from skillcred.errors import RequestError
 
 router = APIRouter(tags=["verifying"])
 RESULT: dict[str, Any] = {"model": VerificationResponse}
 
-#: VC-API check names (and the aliases other tools send) -> this verifier's checks
-CHECK_NAMES = {
-    "proof": "proof",
-    "validityPeriod": "validityPeriod",
-    "expiration": "validityPeriod",
-    "status": "status",
-    "credentialStatus": "status",
-    "credentialSchema": "credentialSchema",
-    "schema": "credentialSchema",
-}
 CREDENTIAL_OPTIONS = ("checks",)
 PRESENTATION_OPTIONS = ("checks", "challenge", "domain", "allowUnsignedPresentation")
 
@@ -60,23 +50,22 @@ def _options(raw: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-def _checks(options: Mapping[str, Any]) -> set[str] | None:
+def _checks(options: Mapping[str, Any]) -> frozenset[Check] | None:
     raw = options.get("checks")
     if raw is None:
         return None
     if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
         raise RequestError("options.checks must be an array of check names")
-    unknown = [c for c in raw if c not in CHECK_NAMES]
-    if unknown:
-        raise RequestError(
-            f"unknown check {unknown[0]!r}; known checks: " + ", ".join(sorted(CHECK_NAMES))
-        )
-    return {CHECK_NAMES[c] for c in raw}
+    return parse_checks(raw)
 
 
 def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
-    # A document that is not verified is answered 422 with the same result body.
-    return json_response(body, 200 if result.verified else 422)
+    # A document that is not verified is answered 422 with the same result body; the
+    # verdict (also in the body) is repeated in a header so that *cannot check* is told
+    # apart from a definite "no" without reading the body.
+    response = json_response(body, 200 if result.verified else 422)
+    response.headers["Skillcred-Verdict"] = result.verdict
+    return response
 
 
 @router.post(
@@ -85,11 +74,16 @@ def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
     responses={422: RESULT, 400: PROBLEM, 413: PROBLEM},
     summary="Verify a credential (VC-API)",
     description=(
-        "Checks the proof(s), the data model, the validity period, the status (revocation, "
-        "suspension) and the credentialSchema; issuer trust is reported beside `verified`. "
-        "Answers 200 when verified, 422 with the same body when not. `options.checks` "
-        "selects among validityPeriod, status and credentialSchema (the proof is always "
-        "checked)."
+        "Checks the proof(s) — each made by a key the issuer controls — the data model, "
+        "the validity period, the status (revocation, suspension) and the credentialSchema; "
+        "issuer trust is reported beside `verified`. Answers 200 when verified, 422 with the "
+        "same body when not. `verdict` (also in the `Skillcred-Verdict` header) says it in "
+        "one word: valid, revoked, suspended, expired, not-yet-valid, not-genuine, "
+        "cannot-check (something needed could not be had: `notChecked` says what), "
+        "untrusted-issuer or invalid. `options.checks` selects among proof, validityPeriod "
+        "(alias expiration), status (alias credentialStatus) and credentialSchema (alias "
+        "schema); the proof is always checked, an unknown name is refused, and a check left "
+        "out keeps the verdict from valid."
     ),
 )
 async def verify_credential(body: VerifyCredentialRequest, context: Context) -> Response:

@@ -7,9 +7,10 @@ Many learning credentials in the wild still carry it. It hashes like eddsa-rdfc-
 
 from __future__ import annotations
 
+from skillcred.core.cryptosuites.base import ProofValueSignature
 from skillcred.core.cryptosuites.eddsa_rdfc_2022 import RdfcCanonicalizingSuite
 
 
-class Ed25519Signature2020(RdfcCanonicalizingSuite):
+class Ed25519Signature2020(ProofValueSignature, RdfcCanonicalizingSuite):
     proof_type = "Ed25519Signature2020"
     name = None

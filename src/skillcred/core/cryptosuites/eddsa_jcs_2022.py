@@ -10,7 +10,11 @@ from typing import Any
 import orjson
 import rfc8785
 
-from skillcred.core.cryptosuites.base import ProofConfigurationMismatch, with_document_context
+from skillcred.core.cryptosuites.base import (
+    ProofConfigurationMismatch,
+    ProofValueSignature,
+    with_document_context,
+)
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.values import as_list
 from skillcred.errors import InvalidInputError
@@ -68,7 +72,7 @@ def jcs(value: Any) -> bytes:
     return encoded
 
 
-class EddsaJcs2022:
+class EddsaJcs2022(ProofValueSignature):
     proof_type = "DataIntegrityProof"
     name = "eddsa-jcs-2022"
 

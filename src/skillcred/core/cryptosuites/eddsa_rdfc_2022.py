@@ -6,13 +6,13 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from skillcred.core.cryptosuites.base import with_document_context
+from skillcred.core.cryptosuites.base import ProofValueSignature, with_document_context
 from skillcred.core.jsonld.canon import canonicalize
 from skillcred.core.jsonld.loader import DocumentLoader
 
 
 class RdfcCanonicalizingSuite:
-    """Shared by eddsa-rdfc-2022 and the legacy Ed25519Signature2020 (both hash RDFC-1.0)."""
+    """Shared by eddsa-rdfc-2022 and the legacy Ed25519 suites (all hash RDFC-1.0)."""
 
     proof_type: str
     name: str | None
@@ -43,6 +43,6 @@ class RdfcCanonicalizingSuite:
         return {k: v for k, v in proof_config.items() if k != "@context"}
 
 
-class EddsaRdfc2022(RdfcCanonicalizingSuite):
+class EddsaRdfc2022(ProofValueSignature, RdfcCanonicalizingSuite):
     proof_type = "DataIntegrityProof"
     name = "eddsa-rdfc-2022"

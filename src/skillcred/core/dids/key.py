@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from skillcred.core.keys import Ed25519PublicMultikey
-from skillcred.errors import DidResolutionError, KeyFormatError
+from skillcred.errors import DidNotResolvedError, DidResolutionError, KeyFormatError
 
 DID_KEY_PREFIX = "did:key:"
 
@@ -25,7 +25,9 @@ def did_key_verification_method(public: Ed25519PublicMultikey) -> str:
 def _resolve(did: str) -> Mapping[str, Any]:
     identifier = did[len(DID_KEY_PREFIX) :]
     if not identifier.startswith("z6Mk"):
-        raise DidResolutionError(f"{did!r}: only Ed25519 did:key identifiers (z6Mk…) are supported")
+        raise DidNotResolvedError(
+            f"{did!r}: only Ed25519 did:key identifiers (z6Mk…) are supported here"
+        )
     try:
         public = Ed25519PublicMultikey.from_multibase(identifier)
     except KeyFormatError as exc:

@@ -11,9 +11,11 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
+import base58
+
 from skillcred.core.dids.key import DID_KEY_PREFIX, resolve_did_key
 from skillcred.core.keys import Ed25519PublicMultikey
-from skillcred.errors import DidResolutionError, KeyFormatError
+from skillcred.errors import DidNotResolvedError, DidResolutionError, KeyFormatError
 
 
 class DidResolver(Protocol):
@@ -42,7 +44,7 @@ class MethodResolver:
         method = did.split(":", 2)[1]
         resolver = self._methods.get(method)
         if resolver is None:
-            raise DidResolutionError(f"the DID method 'did:{method}' is not supported here")
+            raise DidNotResolvedError(f"the DID method 'did:{method}' is not supported here")
         return resolver(did)
 
 
@@ -103,6 +105,10 @@ def _public_key_of(method: Mapping[str, Any], url: str) -> Ed25519PublicMultikey
     try:
         if kind in ("Multikey", "Ed25519VerificationKey2020") and "publicKeyMultibase" in method:
             return _public_multikey(method["publicKeyMultibase"])
+        if kind == "Ed25519VerificationKey2018" and isinstance(method.get("publicKeyBase58"), str):
+            return Ed25519PublicMultikey.from_raw(
+                bytes(base58.b58decode(method["publicKeyBase58"]))
+            )
         if kind in ("JsonWebKey", "JsonWebKey2020") and isinstance(
             method.get("publicKeyJwk"), Mapping
         ):

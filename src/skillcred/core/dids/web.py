@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
-from skillcred.errors import DidResolutionError
+from skillcred.errors import DidNotResolvedError, DidResolutionError
 
 Fetch = Callable[[str], bytes]
 
@@ -44,13 +44,13 @@ class WebDidResolver:
         except DidResolutionError:
             raise
         except Exception as exc:
-            raise DidResolutionError(
+            raise DidNotResolvedError(
                 f"the DID document of {did} could not be fetched from {url}: {exc}"
             ) from exc
         try:
             document = json.loads(raw)
         except ValueError as exc:
-            raise DidResolutionError(f"the DID document at {url} is not JSON") from exc
+            raise DidNotResolvedError(f"the DID document at {url} is not JSON") from exc
         if not isinstance(document, dict) or document.get("id") != did:
-            raise DidResolutionError(f"the document at {url} is not the DID document of {did}")
+            raise DidNotResolvedError(f"the document at {url} is not the DID document of {did}")
         return document
