@@ -1,5 +1,6 @@
-"""Skill credentials verify in Digital Bazaar's reference implementation with the Open
-Badges 3.0 context and the skills profile context (as a wallet would fetch them here)."""
+"""Skill credentials verify in Digital Bazaar's reference implementation with the standard
+contexts alone (VC 2.0, Open Badges 3.0), and it reads their revocation and suspension
+entries right."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
+from skillcred.core.values import as_list
 from tests.integration.test_skills_api import DEFINITION, REQUEST, auth, issue, provider_with_skill
 from tests.support.reference import ReferenceImplementation
 from tests.support.service import Service
@@ -17,14 +20,28 @@ pytestmark = pytest.mark.interop
 
 
 def published(service: Service, credential: dict[str, Any]) -> dict[str, Any]:
-    """The documents a verifier elsewhere would fetch from this service."""
+    """The status lists a verifier elsewhere would fetch from this service: nothing else
+    (no context of ours: the credential uses the standard ones only)."""
     documents = {}
-    for url in credential["@context"]:
-        if url.startswith(service.settings.base_url):
-            documents[url] = service.client.get(urlsplit(url).path).json()
-    status_url = credential["credentialStatus"]["statusListCredential"]
-    documents[status_url] = service.client.get(urlsplit(status_url).path).json()
+    for entry in as_list(credential["credentialStatus"]):
+        url = entry["statusListCredential"]
+        documents[url] = service.client.get(urlsplit(url).path).json()
     return documents
+
+
+def set_status(
+    service: Service, provider: dict[str, Any], credential: dict[str, Any], purpose: str
+) -> None:
+    response = service.client.post(
+        "/credentials/status",
+        json={
+            "credentialId": credential["id"],
+            "credentialStatus": {"type": "BitstringStatusList", "statusPurpose": purpose},
+            "status": True,
+        },
+        headers=auth(provider),
+    )
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("cryptosuite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
@@ -32,14 +49,23 @@ def test_skill_credentials_verify_in_the_reference(
     service: Service, reference: ReferenceImplementation, cryptosuite: str
 ) -> None:
     provider = provider_with_skill(service)
-    # A safety certificate (one two-bit entry, which the reference does not read) ...
+    # A safety certificate: a revocation and a suspension entry, both read there ...
     certificate = issue(service, provider, {**REQUEST, "cryptosuite": cryptosuite}).json()[
         "verifiableCredential"
     ]
+    assert certificate["@context"] == [CREDENTIALS_V2, OPEN_BADGES_V3]
     answer = reference.verify(
-        certificate, documents=published(service, certificate), checkStatus="skip"
+        certificate, documents=published(service, certificate), checkStatus=True
     )
     assert answer["verified"] is True, answer
+    statuses = {s["statusPurpose"]: s["status"] for s in answer["status"]}
+    assert statuses == {"revocation": False, "suspension": False}
+    set_status(service, provider, certificate, "suspension")
+    suspended = reference.verify(
+        certificate, documents=published(service, certificate), checkStatus=True
+    )
+    statuses = {s["statusPurpose"]: s["status"] for s in suspended["status"]}
+    assert statuses == {"revocation": False, "suspension": True}
 
     # ... and a competency (a plain revocation entry, which it reads).
     body = copy.deepcopy(REQUEST)
@@ -57,15 +83,7 @@ def test_skill_credentials_verify_in_the_reference(
     assert answer["verified"] is True, answer
     assert {s["statusPurpose"]: s["status"] for s in answer["status"]} == {"revocation": False}
 
-    service.client.post(
-        "/credentials/status",
-        json={
-            "credentialId": competency["id"],
-            "credentialStatus": {"type": "BitstringStatusList", "statusPurpose": "revocation"},
-            "status": True,
-        },
-        headers=auth(provider),
-    )
+    set_status(service, provider, competency, "revocation")
     revoked = reference.verify(
         competency, documents=published(service, competency), checkStatus=True
     )

@@ -25,6 +25,8 @@ OB_ACHIEVEMENT_CREDENTIAL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 OB_PROFILE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_profile_schema.json"
+#: the skills passport profile's schema, by its permanent URL (shipped: never fetched)
+SKILLS_PROFILE_V2 = "https://w3id.org/skillcred/schemas/skills/v2.json"
 _MAX_REPORTED = 5
 
 Fetch = Callable[[str], bytes]

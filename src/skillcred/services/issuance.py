@@ -274,9 +274,7 @@ class IssuanceService:
         key = self.directory.signing_key(provider)
         document, period = self._prepare(provider, credential, options)
         open_badge = is_open_badge(document)
-        document, allocations = self.status.allocate(
-            provider, document, options.status_purposes, single_entry=open_badge
-        )
+        document, allocations = self.status.allocate(provider, document, options.status_purposes)
         if check is not None:
             check(document)
         if options.cryptosuite != "eddsa-rdfc-2022":

@@ -1,9 +1,11 @@
-"""The skills passport profile: skill definitions and skill-shaped issuance.
+"""The skills passport profile (v2): skill definitions and skill-shaped issuance.
 
 A provider registers its skills once (name, criteria, framework alignment, ordered
 levels); a skill-shaped request (holder, skill, level, assessment) then becomes a complete
-Open Badges 3.0 ``OpenBadgeCredential`` on VC 2.0 that passes 1EdTech's
-AchievementCredential schema and this profile's schema before it is signed.
+Open Badges 3.0 ``OpenBadgeCredential`` on VC 2.0 in standard terms only — the VC 2.0 and
+Open Badges 3.0 contexts and nothing else, so any verifier that knows those checks it
+offline — that passes this profile's schema (and 1EdTech's AchievementCredential schema
+where its single-object ``credentialStatus`` allows) before it is signed.
 """
 
 from __future__ import annotations
@@ -29,15 +31,18 @@ from sqlalchemy.orm import Session
 
 from skillcred.core.datetimes import DateTimeFormatError, format_date_time, parse_date_time, utc_now
 from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
-from skillcred.core.schemas import OB_ACHIEVEMENT_CREDENTIAL, JsonSchemaChecker
+from skillcred.core.schemas import OB_ACHIEVEMENT_CREDENTIAL, SKILLS_PROFILE_V2, JsonSchemaChecker
 from skillcred.errors import ConflictError, DataModelError, NotFoundError
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database, DuplicateError
 from skillcred.storage.models import Provider, SkillDefinition
 from skillcred.storage.repositories import SkillDefinitions
 
+#: profile v1's context and schema, under each deployment's URL: served for the
+#: credentials issued before profile v2, never named by new ones
 SKILLS_CONTEXT_PATH = "/contexts/skills/v1"
-SKILLS_SCHEMA_PATH = "/schemas/skills/v1.json"
+#: marks a safety-critical skill in ``achievement.tag`` (profile v1: ``safetyCritical``)
+SAFETY_CRITICAL_TAG = "safety-critical"
 ESCO_SKILL = re.compile(
     r"https?://data\.europa\.eu/esco/skill/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
@@ -260,8 +265,12 @@ def build_achievement(definition: SkillDefinitionIn, *, identifier: str) -> dict
         ],
     }
     if definition.safetyCritical:
-        achievement["safetyCritical"] = True
+        achievement["tag"] = [SAFETY_CRITICAL_TAG]
     return achievement
+
+
+def safety_critical(achievement: Mapping[str, Any]) -> bool:
+    return SAFETY_CRITICAL_TAG in achievement.get("tag", ())
 
 
 def level_keys(achievement: Mapping[str, Any]) -> dict[str, str]:
@@ -277,7 +286,7 @@ def suspendable(achievement: Mapping[str, Any], credential: Mapping[str, Any]) -
     """Safety certificates can be suspended as well as revoked."""
     return bool(
         achievement.get("achievementType") in ("Certification", "License")
-        or achievement.get("safetyCritical")
+        or safety_critical(achievement)
         or "validUntil" in credential
     )
 
@@ -428,25 +437,19 @@ class SkillService:
                 "type": ["Profile"],
                 "name": request.assessment.body.name,
             }
-        assessor: dict[str, Any] = {"type": ["Assessor"], "name": request.assessment.assessor.name}
-        if request.assessment.assessor.id:
-            assessor["id"] = request.assessment.assessor.id
-        if request.assessment.assessor.qualification:
-            assessor["qualification"] = request.assessment.assessor.qualification
         assessment = request.assessment
-        narrative = assessment.narrative or (
-            f"Assessed by {assessment.assessor.name} on {assessment.date[:10]}."
-        )
-        evidence = [
+        # Profile v2: the assessment in Open Badges terms alone — the method as the
+        # evidence's genre, the assessor (and qualification) in its description.
+        evidence: list[dict[str, Any]] = [
             {
                 "type": ["Evidence"],
-                "name": f"{request.assessment.method.capitalize()} assessment",
-                "narrative": narrative,
-                "genre": request.assessment.method,
-                "assessmentMethod": request.assessment.method,
-                "assessor": assessor,
+                "name": f"{assessment.method.capitalize()} assessment",
+                "genre": assessment.method,
+                "description": assessed_by(assessment.assessor, assessment.date),
             }
         ]
+        if assessment.narrative:
+            evidence[0]["narrative"] = assessment.narrative
         for item in request.evidence:
             entry: dict[str, Any] = {"type": ["Evidence"], "name": item.name}
             if item.url:
@@ -456,7 +459,7 @@ class SkillService:
             evidence.append(entry)
 
         credential: dict[str, Any] = {
-            "@context": [CREDENTIALS_V2, OPEN_BADGES_V3, self.base_url + SKILLS_CONTEXT_PATH],
+            "@context": [CREDENTIALS_V2, OPEN_BADGES_V3],
             "id": f"urn:uuid:{uuid.uuid4()}",
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "name": achievement["name"],
@@ -464,22 +467,31 @@ class SkillService:
             "validFrom": valid_from,
             "credentialSubject": subject,
             "evidence": evidence,
-            "credentialSchema": [
-                {"id": OB_ACHIEVEMENT_CREDENTIAL, "type": "JsonSchema"},
-                {"id": self.base_url + SKILLS_SCHEMA_PATH, "type": "JsonSchema"},
-            ],
         }
         if valid_until is not None:
             credential["validUntil"] = valid_until
+        schemas = [{"id": SKILLS_PROFILE_V2, "type": "JsonSchema"}]
+        if not suspendable(achievement, credential):
+            # One status object: 1EdTech's schema holds too (it takes no array, so a
+            # credential with a suspension entry beside revocation cannot name it).
+            schemas.insert(0, {"id": OB_ACHIEVEMENT_CREDENTIAL, "type": "JsonSchema"})
+        credential["credentialSchema"] = schemas
         return credential
 
     def check(self, credential: Mapping[str, Any]) -> None:
-        """Both schemas must pass before a skill credential is signed."""
+        """Every schema the credential names must pass before it is signed."""
         problems = []
         for entry in credential.get("credentialSchema", []):
             problems.extend(self.schemas.check(credential, entry))
         if problems:
             raise DataModelError("; ".join(p.detail for p in problems))
+
+
+def assessed_by(assessor: Assessor, date: str) -> str:
+    """``Assessed by J. de Vries (IWI-C welding inspector) on 2026-02-27.``"""
+    extra = [part for part in (assessor.qualification, assessor.id) if part]
+    who = assessor.name + (f" ({'; '.join(extra)})" if extra else "")
+    return f"Assessed by {who} on {date[:10]}."
 
 
 def prepare(

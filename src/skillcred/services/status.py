@@ -53,14 +53,10 @@ from skillcred.storage.writer import BatchWriter
 
 log = logging.getLogger("skillcred.status")
 REVOCATION = "revocation"
+#: skills profile v1's single two-bit entry (0 valid, 1 revoked, 2 suspended): no longer
+#: issued — a verifier that reads one bit at the raw index (DCC's) would call a revoked
+#: safety certificate valid — but the credentials that carry one keep their meaning
 MESSAGE = "message"
-#: the skills profile's single multi-state entry (Open Badges allows one credentialStatus):
-#: two bits per credential, 0 valid, 1 revoked, 2 suspended
-STATUS_MESSAGES = (
-    {"status": "0x0", "message": "valid"},
-    {"status": "0x1", "message": "revoked"},
-    {"status": "0x2", "message": "suspended"},
-)
 MESSAGE_VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
@@ -158,14 +154,11 @@ class StatusService:
         provider: Provider,
         credential: dict[str, Any],
         purposes_option: Any,
-        *,
-        single_entry: bool = False,
     ) -> tuple[dict[str, Any], list[Allocation]]:
-        """Add status entries to a credential about to be signed (VC 2.0 only).
+        """Add status entries to a credential about to be signed (VC 2.0 only): one 1-bit
+        entry per purpose, which every Bitstring Status List verifier reads right.
 
-        A credential that brings its own ``credentialStatus`` keeps it as given. With
-        ``single_entry`` (Open Badges: one credentialStatus object) a credential that can
-        be both revoked and suspended gets one two-bit ``message`` entry instead of two."""
+        A credential that brings its own ``credentialStatus`` keeps it as given."""
         if "credentialStatus" in credential or version_of(credential) != "2.0":
             if purposes_option:
                 raise RequestError(
@@ -176,8 +169,6 @@ class StatusService:
         if not purposes:
             return credential, []
         issuer = provider.did
-        if single_entry and len(purposes) > 1:
-            purposes = [MESSAGE]
         allocations = [self._take(provider, purpose, issuer) for purpose in purposes]
         entries = [self._entry(a) for a in allocations]
         completed = dict(credential)
@@ -185,13 +176,7 @@ class StatusService:
         return completed, allocations
 
     def _entry(self, allocation: Allocation) -> dict[str, Any]:
-        entry: dict[str, Any] = entry_json(
-            allocation.purpose, allocation.index, self.list_url(allocation.list_id)
-        )
-        if allocation.purpose == MESSAGE:
-            entry["statusSize"] = 2
-            entry["statusMessage"] = [dict(m) for m in STATUS_MESSAGES]
-        return entry
+        return entry_json(allocation.purpose, allocation.index, self.list_url(allocation.list_id))
 
     def _take(self, provider: Provider, purpose: str, issuer: str) -> Allocation:
         """An index from this worker's reserve; the reserve is refilled in the background
@@ -237,7 +222,7 @@ class StatusService:
         while len(taken) < count:
             status_list = lists.open_for_update(provider_id, purpose, issuer)
             if status_list is None:
-                status_size = 2 if purpose == MESSAGE else 1
+                status_size = 1  # (profile v1 message lists, 2 bits, are only read)
                 status_list = StatusList(
                     id=str(uuid.uuid4()),
                     provider_id=provider_id,
@@ -329,13 +314,16 @@ class StatusService:
         if status_list.purpose == MESSAGE:
             new = _message_transition(credential_id, current, purpose, status)
         else:
-            if bool(current) == status:
-                return ChangeResult(credential_id, purpose, status, False, url)
-            if purpose == REVOCATION and not status:
+            if (purpose == REVOCATION and not status and current) or (
+                purpose == SUSPENSION and _revoked(lists, provider, credential.id)
+            ):
+                # Revocation is final; a revoked credential is not suspended or reinstated.
                 raise ConflictError(
                     f"credential {credential_id!r} is revoked, and revocation is final; "
                     "issue a new credential instead"
                 )
+            if bool(current) == status:
+                return ChangeResult(credential_id, purpose, status, False, url)
             new = int(status)
         if new == current:
             return ChangeResult(credential_id, purpose, status, False, url)
@@ -432,6 +420,16 @@ class StatusService:
                 raise NotFoundError(f"there is no status list {entry.list_url}")
             self._bits_cache.put(list_id, bits, LOCAL_READ_SECONDS)
         return Bitstring(bits.bits, status_size=bits.status_size).get(entry.index), bits
+
+
+def _revoked(lists: StatusLists, provider: Provider, credential_row_id: str) -> bool:
+    """Whether the credential's revocation bit is set (read without a lock: a revocation
+    racing with a suspension leaves both bits set, and revoked wins every verdict)."""
+    entry = lists.entry_for(provider.id, credential_row_id, (REVOCATION,))
+    bits = lists.bits_of(entry.list_id) if entry is not None else None
+    if entry is None or bits is None:
+        return False
+    return bool(Bitstring(bits.bits, status_size=bits.status_size).get(entry.index))
 
 
 def _message_transition(credential_id: str, current: int, purpose: str, status: bool) -> int:
