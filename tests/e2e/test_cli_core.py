@@ -161,3 +161,78 @@ def test_sign_refuses_a_credential_that_breaks_the_data_model(tmp_path: Path) ->
     )
     assert done.returncode == 2
     assert "validFrom" in done.stderr and "space" in done.stderr
+
+
+def test_sign_and_verify_a_skill_credential_and_a_passport_anywhere(tmp_path: Path) -> None:
+    """A skill credential (the profile's example) and a passport holding it are signed and
+    verified with the CLI alone, in an empty folder, with no service or database."""
+    from tests.conftest import REPO_ROOT
+
+    keys = {}
+    for who in ("issuer", "worker"):
+        key_file = tmp_path / f"{who}.json"
+        assert skillcred("keygen", "--out", str(key_file)).returncode == 0
+        keys[who] = (key_file, json.loads(key_file.read_text())["controller"])
+    example = json.loads((REPO_ROOT / "examples" / "skill-credential.json").read_text())
+    unsigned = {k: v for k, v in example.items() if k != "proof"}
+    unsigned["issuer"] = {**unsigned["issuer"], "id": keys["issuer"][1]}
+    unsigned["credentialSubject"]["id"] = keys["worker"][1]
+    signed = skillcred("sign", "--key", str(keys["issuer"][0]), "-", stdin=json.dumps(unsigned))
+    assert signed.returncode == 0, signed.stderr
+    credential = json.loads(signed.stdout)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run(
+        [SKILLCRED, "verify", "--offline", "-"],
+        input=signed.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=empty,
+        check=False,
+    )
+    result = json.loads(done.stdout)
+    # Proof and the profile's schema hold (its contexts and schema are the shipped ones);
+    # its status lists cannot be read offline: cannot check, exit 3.
+    assert done.returncode == 3, result["errors"]
+    assert result["verdict"] == "cannot-check"
+    outcomes = {c["check"]: c["outcome"] for c in result["checks"]}
+    assert outcomes["proof"] == outcomes["credentialSchema"] == "passed"
+    assert outcomes["status"] == "not-performed"
+
+    passport = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": keys["worker"][1],
+        "verifiableCredential": [credential],
+    }
+    options = ("--challenge", "n-7", "--domain", "employer.example")
+    signed_passport = skillcred(
+        "sign",
+        "--key",
+        str(keys["worker"][0]),
+        "--purpose",
+        "authentication",
+        *options,
+        "-",
+        stdin=json.dumps(passport),
+    )
+    assert signed_passport.returncode == 0, signed_passport.stderr
+    done = subprocess.run(
+        [SKILLCRED, "verify", "--offline", *options, "-"],
+        input=signed_passport.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=empty,
+        check=False,
+    )
+    result = json.loads(done.stdout)
+    assert done.returncode == 3, result["errors"]
+    holder_proof = next(c for c in result["checks"] if c["check"] == "holderProof")
+    assert holder_proof["outcome"] == "passed"
+    binding = next(c for c in result["checks"] if c["check"] == "holderBinding")
+    assert binding["outcome"] == "passed" and binding["forThisRequest"] is True
+    assert result["skills"][0]["skill"] == "MIG/MAG fillet welding"
+    assert list(empty.iterdir()) == []

@@ -11,16 +11,30 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 from tests.support.processes import clean_environment, free_port, serving
 
-WALKTHROUGH = re.compile(r"<!-- walkthrough: ([\w-]+) -->\s*```sh\n(.*?)```", re.S)
+WALKTHROUGH = re.compile(r"<!-- walkthrough: ([\w-]+) -->\s*```(sh|python)\n(.*?)```", re.S)
 
 
 def blocks() -> dict[str, str]:
-    return dict(WALKTHROUGH.findall((REPO_ROOT / "README.md").read_text(encoding="utf-8")))
+    """Every walkthrough block of the README as shell text (a Python block runs in the
+    project's interpreter, as a reader pasting it would)."""
+    found = {}
+    for name, language, body in WALKTHROUGH.findall(
+        (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    ):
+        found[name] = body if language == "sh" else f".venv/bin/python - <<'PY'\n{body}PY\n"
+    return found
 
 
 def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     found = blocks()
-    assert list(found) == ["provider", "provider-http", "provider-status", "employer"]
+    assert list(found) == [
+        "provider",
+        "provider-http",
+        "provider-status",
+        "employer",
+        "signing",
+        "library",
+    ]
     (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
     (tmp_path / "examples").symlink_to(REPO_ROOT / "examples")
     port = free_port()
@@ -51,3 +65,6 @@ def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     credential = json.loads((tmp_path / "credential.json").read_text())["verifiableCredential"]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert json.loads((tmp_path / "answer.json").read_text())["verified"] is True
+    signed = json.loads((tmp_path / "signed-verdict.json").read_text())
+    assert (signed["verified"], signed["verdict"]) == (True, "untrusted-issuer")
+    assert outputs["library"].strip() == "valid True []"
