@@ -22,6 +22,8 @@ import {
 import {checkStatus as bitstringCheckStatus} from
   '@digitalbazaar/vc-bitstring-status-list';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519Signature2018} from '@digitalbazaar/ed25519-signature-2018';
+import {encode as base58Encode} from 'base58-universal';
 import jsigs from 'jsonld-signatures';
 
 export {vc, jsigs, bitstringCheckStatus};
@@ -42,6 +44,7 @@ export const PACKAGES = [
   '@digitalbazaar/did-method-key',
   '@digitalbazaar/vc-bitstring-status-list',
   '@digitalbazaar/ed25519-signature-2020',
+  '@digitalbazaar/ed25519-signature-2018',
   'jsonld',
   'jsonld-signatures',
   'rdf-canonize',
@@ -256,9 +259,34 @@ export function createVerifySuites({legacy = true} = {}) {
     new DataIntegrityProof({cryptosuite: createJcsVerifyCryptosuite()})
   ];
   if(legacy) {
-    suites.push(new Ed25519Signature2020());
+    suites.push(new Ed25519Signature2020(), new Ed25519Signature2018FromMultikey());
   }
   return suites;
+}
+
+/**
+ * Digital Bazaar's Ed25519Signature2018 suite (verification), taking keys as
+ * this harness resolves them: did:key gives a Multikey, which the suite does
+ * not read; it is handed over as the Ed25519VerificationKey2018 it stands for
+ * (the suite itself converts Ed25519VerificationKey2020 keys the same way).
+ */
+class Ed25519Signature2018FromMultikey extends Ed25519Signature2018 {
+  async getVerificationMethod({proof, documentLoader}) {
+    const {document} = await documentLoader(
+      typeof proof.verificationMethod === 'string' ?
+        proof.verificationMethod : proof.verificationMethod.id);
+    if(document?.type !== 'Multikey') {
+      return super.getVerificationMethod({proof, documentLoader});
+    }
+    const key = await Ed25519Multikey.from(document);
+    return {
+      '@context': 'https://w3id.org/security/suites/ed25519-2018/v1',
+      id: document.id,
+      type: 'Ed25519VerificationKey2018',
+      controller: document.controller,
+      publicKeyBase58: base58Encode(key.publicKey)
+    };
+  }
 }
 
 // -------------------------------------------------------------- serializing

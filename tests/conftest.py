@@ -44,3 +44,12 @@ def reference() -> Iterator[ReferenceImplementation]:
     implementation = ReferenceImplementation()
     yield implementation
     implementation.close()
+
+
+@pytest.fixture(scope="session")
+def dcc_verifier() -> Iterator[ReferenceImplementation]:
+    """DCC's @digitalcredentials/verifier-core (interop/dcc.mjs), one process per session;
+    nothing it asks for leaves the process (network refused)."""
+    implementation = ReferenceImplementation("dcc.mjs")
+    yield implementation
+    implementation.close()

@@ -221,19 +221,22 @@ def test_credential_schema_is_checked(service: Service) -> None:
     broken["credentialSubject"]["achievement"].pop("criteria")  # required by Open Badges
     bad = issue(service, provider, broken)
     body = verify(service, bad).json()
-    assert body["verified"] is False
     failed = next(c for c in body["checks"] if c["check"] == "credentialSchema")
     assert failed["outcome"] == "failed"
     assert '"criteria" is a required property' in failed["problems"][0]["detail"]
-    assert body["summary"]["verdict"] == "invalid"
+    # As the reference verifiers report it: beside the verdict, as a warning. A genuine
+    # credential whose shape departs from a schema it names is still genuine and valid.
+    assert any('"criteria" is a required property' in w["detail"] for w in body["warnings"])
+    assert (body["verified"], body["summary"]["verdict"]) == (True, "valid")
 
     elsewhere = {
         **CREDENTIAL,
         "credentialSchema": {"id": "https://schemas.example/skill.json", "type": "JsonSchema"},
     }
     unknown = verify(service, issue(service, provider, elsewhere)).json()
-    assert unknown["verified"] is False
-    assert "not known here" in json.dumps(unknown["errors"])
+    unavailable = next(c for c in unknown["checks"] if c["check"] == "credentialSchema")
+    assert unavailable["outcome"] == "not-performed"
+    assert "not known here" in json.dumps(unknown["warnings"])
 
 
 # --- passports ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for localhost and 127.0.0.1 (its own CA), and its key, as PEM files."""
+def self_signed_certificate(folder: Path, hosts: Sequence[str] = ()) -> tuple[Path, Path]:
+    """A certificate for localhost, 127.0.0.1 and ``hosts`` (its own CA), and its key, as
+    PEM files."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -36,7 +37,11 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    *(x509.DNSName(host) for host in hosts),
+                ]
             ),
             critical=False,
         )
@@ -81,14 +86,20 @@ class DocumentServer:
 
 
 @contextmanager
-def document_server(folder: Path) -> Iterator[DocumentServer]:
-    cert_path, key_path = self_signed_certificate(folder)
-    state = DocumentServer(0, cert_path)
+def document_server(
+    folder: Path, *, port: int = 0, hosts: Sequence[str] = ()
+) -> Iterator[DocumentServer]:
+    """Serves ``documents`` by path; ``port`` and ``hosts`` (names in its certificate) let
+    it stand in for other parties' servers, their hosts resolved to loopback."""
+    cert_path, key_path = self_signed_certificate(folder, hosts)
+    state = DocumentServer(port, cert_path)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.requests.append(self.path)
-            found = state.documents.get(self.path)
+            # By host and path when the server stands in for several hosts, else by path.
+            host = (self.headers.get("Host") or "").removesuffix(":443")
+            found = state.documents.get(host + self.path) or state.documents.get(self.path)
             if found is None:
                 self.send_response(404)
                 self.end_headers()
@@ -103,7 +114,7 @@ def document_server(folder: Path) -> Iterator[DocumentServer]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)

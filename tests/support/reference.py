@@ -31,16 +31,20 @@ def require(condition: bool, reason: str) -> None:
 
 
 class ReferenceImplementation:
-    def __init__(self) -> None:
+    """``vc.mjs`` (Digital Bazaar's libraries) by default; ``dcc.mjs`` for DCC's
+    verifier-core (what VerifierPlus and the Learner Credential Wallet run)."""
+
+    def __init__(self, script: str = "vc.mjs") -> None:
         node = shutil.which("node")
         require(node is not None, "node is not installed")
         require(
-            (INTEROP / "node_modules" / "@digitalbazaar" / "vc").is_dir(),
+            (INTEROP / "node_modules" / "@digitalbazaar" / "vc").is_dir()
+            and (INTEROP / "node_modules" / "@digitalcredentials" / "verifier-core").is_dir(),
             "interop/node_modules is missing (npm ci --prefix interop)",
         )
         assert node is not None
         self._process = subprocess.Popen(
-            [node, str(INTEROP / "vc.mjs")],
+            [node, str(INTEROP / script)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -325,3 +325,69 @@ def test_a_passport_verdict_is_its_worst_credential() -> None:
     assert [c.verdict for c in result.credentials] == ["valid", "expired"]
     assert result.verdict == "expired"
     assert result.to_json()["verdictReason"].startswith("verifiableCredential[1]")
+
+
+# --- reading the credentials that exist --------------------------------------------------
+
+
+def test_a_key_named_by_an_https_url_is_cannot_check() -> None:
+    """1EdTech's examples name keys by https URLs whose controller documents we do not
+    resolve: unknown, not forged."""
+    issuer = "https://issuer.example/issuers/565049"
+    key = Ed25519KeyPair.from_seed(
+        ISSUER.seed(), controller=issuer, verification_method=f"{issuer}#key-1"
+    )
+    result = verifier().verify_credential(sign_credential(credential(issuer=issuer), key=key))
+    assert result.verdict == "cannot-check"
+    assert codes(result.errors) == {"DID_NOT_RESOLVED"}
+
+
+def test_an_https_issuer_signed_with_another_key_is_not_genuine() -> None:
+    forged = sign_credential(credential(issuer="https://issuer.example/issuers/1"), key=FORGER)
+    assert codes(verifier().verify_credential(forged).errors) == {"ISSUER_MISMATCH"}
+
+
+def test_a_document_jsonld_cannot_read_is_invalid_not_forged() -> None:
+    document = sign_credential(credential(), key=ISSUER, cryptosuite="eddsa-jcs-2022")
+    document["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    document["credentialSubject"]["undefinedTerm"] = "x"  # the examples context has @vocab
+    document["@context"] = [document["@context"][0]]
+    result = verifier().verify_credential(document)
+    assert result.verdict == "invalid"
+    assert codes(result.errors) == {"PROOF_TRANSFORMATION_ERROR"}
+
+
+def test_a_malformed_status_entry_leaves_the_status_unknown() -> None:
+    """BSL §2.1 wants statusListIndex as a string; 1EdTech's examples write a number. The
+    status is then not known (cannot check), the credential itself still readable."""
+    status = {
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": 23,
+        "statusListCredential": "https://status.example/lists/1",
+    }
+    document = {**credential(), "credentialStatus": status}
+    signed = add_proof(document, signer=ISSUER, loader=default_loader())
+    result = verifier().verify_credential(signed)
+    assert result.verdict == "cannot-check"
+    assert result.check("dataModel").outcome == "passed"  # type: ignore[union-attr]
+
+
+def test_vc_1_1_dates_in_a_vc_2_0_credential() -> None:
+    """issuanceDate limits nothing and is passed over; expirationDate, which VC 2.0 does
+    not read, is refused rather than ignored (the issuer meant it to expire)."""
+    context = [*credential()["@context"]]
+    with_issuance = add_proof(
+        {**credential(), "@context": context, "issuanceDate": "2020-01-01T00:00:00Z"},
+        signer=ISSUER,
+        loader=default_loader(),
+    )
+    assert verifier().verify_credential(with_issuance).verdict == "valid"
+    with_expiry = add_proof(
+        {**credential(), "expirationDate": "2021-01-01T00:00:00Z"},
+        signer=ISSUER,
+        loader=default_loader(),
+    )
+    result = verifier().verify_credential(with_expiry)
+    assert result.verdict == "invalid"
+    assert "expirationDate" in result.errors[0].detail

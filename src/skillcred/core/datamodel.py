@@ -280,8 +280,15 @@ def check_credential(
     credential: Any,
     *,
     resources: Callable[[str], bytes | None] = _shipped_resource,
+    issuing: bool = True,
 ) -> tuple[Version, ValidityPeriod]:
-    """Check a credential's data model; return its version and validity period."""
+    """Check a credential's data model; return its version and validity period.
+
+    An issuer (the default) refuses to sign what a verifier reads leniently
+    (``issuing=False``): malformed status entries, which a verifier leaves to the status
+    check (what such an entry says is then unknown — never valid — rather than the whole
+    credential unreadable), and VC 1.1's ``issuanceDate`` in a VC 2.0 credential.
+    """
     if not isinstance(credential, Mapping):
         raise DataModelError("the credential must be a JSON object")
     version = _check_contexts(credential)
@@ -315,7 +322,8 @@ def check_credential(
             except DataModelError as exc:
                 raise DataModelError(f"issuer.{exc.detail}") from exc
     _check_related_resources(credential, resources)
-    _check_status_entries(credential)
+    if issuing:
+        _check_status_entries(credential)
     for name, need_id in (
         ("credentialStatus", False),
         ("credentialSchema", True),
@@ -327,12 +335,17 @@ def check_credential(
         _check_typed_objects(credential, name, need_id=need_id)
 
     if version == "2.0":
-        for legacy in ("issuanceDate", "expirationDate"):
-            if legacy in credential:
-                raise DataModelError(
-                    f"{legacy} is a VC 1.1 property; VC 2.0 uses "
-                    f"{'validFrom' if legacy == 'issuanceDate' else 'validUntil'}"
-                )
+        # VC 1.1's expirationDate means nothing in VC 2.0: ignoring it could call valid a
+        # credential its issuer meant to expire, so it is refused. issuanceDate, which
+        # some issuers still add beside a context that defines it, limits nothing: read,
+        # it is passed over; it is never signed here.
+        if "expirationDate" in credential:
+            raise DataModelError(
+                "expirationDate is a VC 1.1 property; VC 2.0 uses validUntil, and a VC 2.0 "
+                "credential that says when it expires in VC 1.1 terms is not read as valid"
+            )
+        if issuing and "issuanceDate" in credential:
+            raise DataModelError("issuanceDate is a VC 1.1 property; VC 2.0 uses validFrom")
         period = ValidityPeriod(
             _date(credential, "validFrom", require_zone=True),
             _date(credential, "validUntil", require_zone=True),

@@ -241,7 +241,10 @@ def presentation_purpose(
 
 
 def did_of(url: str) -> str:
-    """The DID of a DID URL: what comes before its path, query or fragment."""
+    """The controller a verification method URL names: for a DID URL the DID (before its
+    path, query or fragment), for any other URL the document before the fragment."""
+    if not url.startswith("did:"):
+        return url.split("#", 1)[0]
     for separator in "/?#":
         url = url.split(separator, 1)[0]
     return url

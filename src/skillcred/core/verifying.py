@@ -69,8 +69,11 @@ VERDICT_SEVERITY: tuple[Verdict, ...] = (
 SCHEMA_NOT_CHECKED_CODES = frozenset(
     {"SCHEMA_NOT_CHECKED", "SCHEMA_UNAVAILABLE", "SCHEMA_TYPE_UNSUPPORTED"}
 )
-#: checks reported beside ``verified``, never part of it
-INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding")
+#: checks reported beside ``verified``, never part of it: trust in the issuer, whether the
+#: presenter is the holder, and whether the credential matches the JSON Schemas it names
+#: (as the reference verifiers report them: a genuine credential whose shape departs from
+#: a schema is still genuine and valid, with a warning)
+INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding", "credentialSchema")
 #: nesting deeper than this is refused as unusable input (no credential comes near it;
 #: JSON-LD processing recurses over the document)
 MAX_DEPTH = 64
@@ -258,21 +261,27 @@ def _credential_verdict(result: VerificationResult) -> tuple[Verdict, str | None
     if data_model is not None and data_model.outcome == "failed":
         return "invalid", _first_detail(data_model)
     if proof is not None and proof.outcome == "failed":
-        failed = [p for p in result.proofs if p.outcome == "failed"]
-        detail = failed[0].problems[0].detail if failed and failed[0].problems else None
-        return "not-genuine", detail or _first_detail(proof)
-    if proof is None or proof.outcome != "passed":
-        return "cannot-check", (_first_detail(proof) if proof is not None else None)
+        problems = [q for p in result.proofs if p.outcome == "failed" for q in p.problems]
+        detail = problems[0].detail if problems else _first_detail(proof)
+        if problems and all(q.code == "PROOF_TRANSFORMATION_ERROR" for q in problems):
+            # The document cannot be read as the JSON-LD it says it is (an undefined
+            # term, say): malformed as issued, which is no evidence of forgery.
+            return "invalid", detail
+        return "not-genuine", detail
+    genuine = proof is not None and proof.outcome == "passed"
     status = checks.get("status")
-    if status is not None and status.outcome == "failed":
+    if genuine and status is not None and status.outcome == "failed":
         codes = [p.code for p in status.problems]
         if "CREDENTIAL_REVOKED" in codes:
             return "revoked", None
         return "suspended", None
     validity = checks.get("validityPeriod")
     if validity is not None and validity.outcome == "failed":
+        # Outside its dates it is not to be relied on, whatever else could not be checked.
         expired = validity.details.get("reason") == "expired"
         return ("expired" if expired else "not-yet-valid"), _first_detail(validity)
+    if not genuine:
+        return "cannot-check", (_first_detail(proof) if proof is not None else None)
     for check in result.checks:
         if check.check not in INFORMATIONAL_CHECKS and check.outcome == "failed":
             return "invalid", _first_detail(check)
@@ -587,7 +596,7 @@ def _verify_credential(
     now: datetime,
 ) -> VerificationResult:
     try:
-        _version, period = check_credential(credential)
+        _version, period = check_credential(credential, issuing=False)
         data_model = CheckResult("dataModel", "passed")
     except DataModelError as exc:
         period = None
@@ -614,15 +623,16 @@ def _verify_credential(
             lambda: _status_check(verifier, credential),
         )
     )
-    results.append(
-        _optional(
-            checks,
-            Check.CREDENTIAL_SCHEMA,
-            "credentialSchema" in credential,
-            lambda: _schema_check(verifier, credential),
-        )
+    schema = _optional(
+        checks,
+        Check.CREDENTIAL_SCHEMA,
+        "credentialSchema" in credential,
+        lambda: _schema_check(verifier, credential),
     )
+    results.append(schema)
     trust, warnings = _trust_check(verifier, credential, genuine=proof_result.outcome == "passed")
+    if schema.outcome in ("failed", "not-performed"):
+        warnings = [*schema.problems, *warnings]
     results.append(trust)
     return VerificationResult(
         _all_required_passed(results), "credential", results, proofs, warnings

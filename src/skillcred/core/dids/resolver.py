@@ -40,7 +40,11 @@ class MethodResolver:
 
     def resolve(self, did: str) -> Mapping[str, Any]:
         if not isinstance(did, str) or not did.startswith("did:"):
-            raise DidResolutionError(f"{did!r} is not a DID")
+            # Controller documents at https URLs (Controlled Identifiers 1.0) exist, but
+            # are not resolved here: what they would say is unknown, not false.
+            raise DidNotResolvedError(
+                f"{did!r} is not a DID; keys named by other URLs are not resolved here"
+            )
         method = did.split(":", 2)[1]
         resolver = self._methods.get(method)
         if resolver is None:
