@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from skillcred import Ed25519KeyPair, sign_presentation
+from skillcred import Ed25519KeyPair, sign_credential, sign_presentation
 from tests.conftest import REPO_ROOT
 from tests.support.load import server
 from tests.support.reference import require
@@ -101,11 +101,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         tampered = copy.deepcopy(issued[0])
         tampered["credentialSubject"]["skill"] = "Crane operation"
+        # The forgery of issue 9: the provider's name and DID, another key's signature.
+        impostor_key = Ed25519KeyPair.generate()
+        impostor = {k: v for k, v in issued[0].items() if k not in ("proof", "credentialStatus")}
+        impostor = sign_credential(impostor, key=impostor_key)
+        unknown_context = copy.deepcopy(issued[0])
+        unknown_context["@context"].append("https://contexts.example/welding/v1")
         yield {
             "base": base,
             "passport": passport,
             "revoked": revoked,
             "tampered": tampered,
+            "impostor": impostor,
+            "unknown_context": unknown_context,
             "dir": workdir,
         }
 
@@ -188,3 +196,28 @@ def test_the_file_picker_and_bad_input(browser: Any, site: dict[str, Any]) -> No
     page.fill("#document", "{not json")
     page.click("#verify-button")
     assert "This is not JSON" in page.inner_text("#message")
+
+
+@pytest.mark.parametrize(
+    ("document", "verdict", "word"),
+    [
+        ("impostor", "not-genuine", "NOT GENUINE"),
+        ("unknown_context", "cannot-check", "CANNOT BE CHECKED"),
+    ],
+)
+def test_a_forgery_is_not_genuine_and_what_cannot_be_checked_says_so(
+    browser: Any, site: dict[str, Any], document: str, verdict: str, word: str
+) -> None:
+    page = open_page(browser, site["base"])
+    page.fill("#document", json.dumps(site[document]))
+    page.click("#verify-button")
+    page.wait_for_selector(".skill[data-verdict]")
+    assert page.locator(".skill").get_attribute("data-verdict") == verdict
+    assert page.inner_text(".skill .verdict") == word
+    if verdict == "not-genuine":
+        assert "not made with the issuer's own key" in page.inner_text(".skill .explain")
+        assert "not of the issuer" in page.inner_text(".skill .reason")
+    else:
+        assert "neither confirmed nor shown false" in page.inner_text(".skill .explain")
+        assert "contexts.example/welding/v1" in page.inner_text(".skill .reason")
+    page.screenshot(path=str(ARTIFACTS / f"page-{verdict}.png"), full_page=True)

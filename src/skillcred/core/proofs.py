@@ -314,7 +314,7 @@ def verify_proofs(
 def _covered_by_controller(proofs: list[Any], controller: str | None) -> dict[int, set[int]]:
     """For each proof by a key *not* of ``controller``: the indexes of the controller's
     proofs that chain over it (directly or through other proofs, by ``previousProof``)."""
-    if controller is None:
+    if controller is None or len(proofs) < 2:  # a chain needs two proofs
         return {}
     first_index: dict[str, int] = {}
     for index, proof in enumerate(proofs):

@@ -14,17 +14,19 @@ def as_list(value: Any) -> list[Any]:
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
     """True when arrays and objects in ``value`` nest more than ``limit`` levels deep
-    (found without recursion, so any depth of input is safe to ask about)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
+    (found level by level, without recursion, so any depth of input is safe to ask about;
+    this runs before every verification, so it is kept to one pass in list comprehensions)."""
+    containers = (dict, list)
+    level = [value] if isinstance(value, containers) else []
+    depth = 0
+    while level:
         if depth >= limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        depth += 1
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, containers)
+        ]
     return False
