@@ -475,7 +475,13 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("file", help="the JSON document, or - for stdin")
     sign.set_defaults(handler=cmd_sign)
 
-    verify = commands.add_parser("verify", help="verify a credential or presentation")
+    verify = commands.add_parser(
+        "verify",
+        help="verify a credential or presentation",
+        description="Verify a credential or presentation; print the result as JSON. Exit 0 "
+        "verified, 1 not verified, 2 unusable input, 3 cannot check (something needed "
+        "could not be had: the answer's notChecked says what).",
+    )
     verify.add_argument("--challenge")
     verify.add_argument("--domain")
     verify.add_argument(

@@ -250,3 +250,23 @@ def test_the_cli_unwraps_the_issue_answer(service: Service, tmp_path: Path) -> N
     assert output is not None and output["kind"] == "credential"
     assert output["verdict"] != "not-genuine"
     assert code == 3  # its status list cannot be read offline
+
+
+def test_forgery_naming_an_issuer_on_the_trust_list_over_http(tmp_path: Path) -> None:
+    from tests.support.databases import fresh_database_url
+    from tests.support.service import running_service
+
+    trusted = Ed25519KeyPair.generate()
+    listing = tmp_path / "trusted.json"
+    listing.write_text(json.dumps({"issuers": [{"did": trusted.controller, "name": "ROC"}]}))
+    with (
+        fresh_database_url("sqlite", tmp_path) as url,
+        running_service(url, tmp_path / "data", trust_list_file=listing) as service,
+    ):
+        genuine = sign_credential({**CREDENTIAL, "issuer": trusted.controller}, key=trusted)
+        code, body = verify(service, genuine)
+        assert (code, body["verdict"], body["summary"]["trusted"]) == (200, "valid", True)
+        code, body = verify(service, forged_in_the_name_of(trusted.controller, "ROC"))
+        assert (code, body["verdict"]) == (422, "not-genuine")
+        assert {e["code"] for e in body["errors"]} == {"ISSUER_MISMATCH"}
+        assert body["summary"]["trusted"] is None
