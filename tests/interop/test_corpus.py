@@ -14,6 +14,7 @@ revoked, suspended, expired, not-yet-valid and cannot-check are the same words.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -113,13 +114,23 @@ def offline_verifier(now: datetime) -> Verifier:
     )
 
 
+#: a loopback address of this run's own (127.0.0.0/8 is all loopback), so that runs side
+#: by side do not contend for port 443
+STAND_IN_ADDRESS = (
+    f"127.{secrets.randbelow(250) + 2}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+)
+
+
 @pytest.fixture(scope="module")
 def stand_ins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentServer]:
-    """One HTTPS server on 127.0.0.1:443 answering for every host the corpus names, with
-    a certificate for all of them: the service's own guarded fetcher reaches it as it
-    would reach those hosts (their names resolved to loopback, which the test allows)."""
+    """One HTTPS server on port 443 of a loopback address answering for every host the
+    corpus names, with a certificate for all of them: the service's own guarded fetcher
+    reaches it as it would reach those hosts (their names resolved to loopback, which the
+    test allows)."""
     hosts = sorted({urlsplit(url).hostname or "" for url in DOCUMENTS})
-    with document_server(tmp_path_factory.mktemp("tls"), port=443, hosts=hosts) as server:
+    with document_server(
+        tmp_path_factory.mktemp("tls"), address=STAND_IN_ADDRESS, port=443, hosts=hosts
+    ) as server:
         for url, body in DOCUMENTS.items():
             parts = urlsplit(url)
             server.put(f"{parts.hostname}{parts.path}", body)
@@ -132,7 +143,7 @@ def online_verifier(server: DocumentServer, now: datetime) -> Verifier:
     fetcher = GuardedFetcher(
         allow_private_addresses=True,
         verify=ssl.create_default_context(cafile=str(server.cert_path)),
-        resolve=lambda host, port: ["127.0.0.1"],
+        resolve=lambda host, port: [STAND_IN_ADDRESS],
     )
     return build_verifier(
         loader=Verifier().loader,

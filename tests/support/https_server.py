@@ -87,10 +87,10 @@ class DocumentServer:
 
 @contextmanager
 def document_server(
-    folder: Path, *, port: int = 0, hosts: Sequence[str] = ()
+    folder: Path, *, address: str = "127.0.0.1", port: int = 0, hosts: Sequence[str] = ()
 ) -> Iterator[DocumentServer]:
-    """Serves ``documents`` by path; ``port`` and ``hosts`` (names in its certificate) let
-    it stand in for other parties' servers, their hosts resolved to loopback."""
+    """Serves ``documents`` by path; ``address``, ``port`` and ``hosts`` (names in its
+    certificate) let it stand in for other parties' servers, their hosts resolved to it."""
     cert_path, key_path = self_signed_certificate(folder, hosts)
     state = DocumentServer(port, cert_path)
 
@@ -114,7 +114,7 @@ def document_server(
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = ThreadingHTTPServer((address, port), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)
