@@ -149,7 +149,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from skillcred.core.passport import report
     from skillcred.core.verifying import parse_checks
     from skillcred.services.trust import TrustDirectory, load_trust_list
-    from skillcred.services.verification import build_verifier
+    from skillcred.services.verification import BudgetedVerifier, build_verifier
 
     document = _unwrapped(_read_json(args.file))
     if not isinstance(document, dict):
@@ -177,8 +177,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         schemas=schema_checker(settings, fetcher),
         status_ttl_seconds=settings.status_list_ttl_seconds,
     )
+    budgeted = BudgetedVerifier(
+        verifier, settings.remote_deadline_seconds, settings.remote_max_fetches
+    )
     if is_presentation(document):
-        result = verifier.verify_presentation(
+        result = budgeted.verify_presentation(
             document,
             challenge=args.challenge,
             domain=args.domain,
@@ -186,7 +189,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             checks=checks,
         )
     else:
-        result = verifier.verify_credential(document, checks=checks)
+        result = budgeted.verify_credential(document, checks=checks)
     output = report(document, result)
     output["offline"] = bool(args.offline)
     _print_json(output)

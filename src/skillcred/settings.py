@@ -86,6 +86,19 @@ class Settings(BaseSettings):
     remote_ca_file: Path | None = None
     remote_timeout_seconds: float = Field(default=5.0, gt=0)
     remote_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    #: all remote lookups one verification request makes (DID documents, status lists,
+    #: schemas) share this much time and this many fetches; what does not fit is
+    #: "cannot check"
+    remote_deadline_seconds: float = Field(default=5.0, gt=0)
+    remote_max_fetches: int = Field(default=16, ge=1)
+    #: remote lookups in flight to one host, and in all (past either: refused at once)
+    remote_max_per_host: int = Field(default=4, ge=1)
+    remote_max_in_flight: int = Field(default=16, ge=1)
+    #: a remote transfer slower than this (after its first second) is given up
+    remote_min_bytes_per_second: int = Field(default=4096, ge=0)
+    #: verifications run at once per worker (threads of their own: the rest of the
+    #: service stays responsive whatever verification waits for)
+    verify_concurrency: int = Field(default=32, ge=1)
     #: how long a status list may be cached (its ttl and Cache-Control)
     status_list_ttl_seconds: int = Field(default=10, ge=0)
     log_level: str = "INFO"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from anyio import CapacityLimiter
 from sqlalchemy.orm import Session
 
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
@@ -30,7 +31,7 @@ from skillcred.services.skill_issuer import SkillIssuer
 from skillcred.services.skills import SKILLS_CONTEXT_PATH, SkillService
 from skillcred.services.status import StatusService
 from skillcred.services.trust import TrustDirectory, load_trust_list
-from skillcred.services.verification import build_verifier
+from skillcred.services.verification import BudgetedVerifier, build_verifier
 from skillcred.settings import MasterKey, Settings
 from skillcred.storage.db import Database, open_database
 from skillcred.storage.models import Provider
@@ -50,6 +51,9 @@ def remote_fetcher(settings: Settings) -> GuardedFetcher:
         max_bytes=settings.remote_max_bytes,
         allow_private_addresses=settings.unsafe_allow_private_addresses,
         verify=verify,
+        min_bytes_per_second=settings.remote_min_bytes_per_second,
+        max_per_host=settings.remote_max_per_host,
+        max_in_flight=settings.remote_max_in_flight,
     )
 
 
@@ -109,6 +113,10 @@ class AppContext:
     status: StatusService = field(init=False)
     fetcher: GuardedFetcher = field(init=False)
     verifier: Verifier = field(init=False)
+    #: the verifier as requests use it: remote lookups within a budget, on threads of
+    #: their own (``verify_limiter``) so that nothing verification waits for slows the rest
+    verification: BudgetedVerifier = field(init=False)
+    verify_limiter: CapacityLimiter = field(init=False)
     schemas: JsonSchemaChecker = field(init=False)
     skills: SkillService = field(init=False)
     issuance: IssuanceService = field(init=False)
@@ -145,6 +153,12 @@ class AppContext:
             schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
         )
+        self.verification = BudgetedVerifier(
+            self.verifier,
+            self.settings.remote_deadline_seconds,
+            self.settings.remote_max_fetches,
+        )
+        self.verify_limiter = CapacityLimiter(self.settings.verify_concurrency)
         self.issuance = IssuanceService(
             self.database,
             signers=self.signers,

@@ -18,14 +18,14 @@ from skillcred.core.dids.web import WebDidResolver
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.proofs import Problem
 from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, parse_entry, read_status
-from skillcred.core.verifying import StatusOutcome, Verifier
+from skillcred.core.verifying import StatusOutcome, VerificationResult, Verifier
 from skillcred.errors import (
     DataModelError,
     DidNotResolvedError,
     SkillcredError,
     StatusListError,
 )
-from skillcred.services.remote import GuardedFetcher, RemoteFetchError, TtlCache
+from skillcred.services.remote import GuardedFetcher, RemoteFetchError, TtlCache, fetch_budget
 from skillcred.services.status import REVOCATION, SUSPENSION, StatusService
 
 DID_CACHE_SECONDS = 300.0
@@ -212,3 +212,22 @@ def build_verifier(
     return Verifier(
         loader=loader, resolver=resolver, status=checker, trust=trust, schemas=schemas, clock=clock
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetedVerifier:
+    """The verifier with each call's remote lookups (did:web documents, status lists,
+    schemas) sharing one budget: a deadline for all of them and a number of fetches.
+    What does not fit is *cannot check*, and the call returns within the deadline."""
+
+    verifier: Verifier
+    seconds: float
+    fetches: int
+
+    def verify_credential(self, credential: Any, **options: Any) -> VerificationResult:
+        with fetch_budget(self.seconds, self.fetches):
+            return self.verifier.verify_credential(credential, **options)
+
+    def verify_presentation(self, presentation: Any, **options: Any) -> VerificationResult:
+        with fetch_budget(self.seconds, self.fetches):
+            return self.verifier.verify_presentation(presentation, **options)

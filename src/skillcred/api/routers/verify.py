@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -90,7 +91,10 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
     options = _options(body.options, CREDENTIAL_OPTIONS)
     checks = _checks(options)
     credential = body.verifiableCredential
-    result = await asyncio.to_thread(context.verifier.verify_credential, credential, checks=checks)
+    result = await to_thread.run_sync(
+        partial(context.verification.verify_credential, credential, checks=checks),
+        limiter=context.verify_limiter,
+    )
     return _answer(result, report(credential, result))
 
 
@@ -111,12 +115,15 @@ async def verify_presentation(body: VerifyPresentationRequest, context: Context)
     options = _options(body.options, PRESENTATION_OPTIONS)
     checks = _checks(options)
     presentation = body.verifiablePresentation
-    result = await asyncio.to_thread(
-        context.verifier.verify_presentation,
-        presentation,
-        challenge=options.get("challenge"),
-        domain=options.get("domain"),
-        unsigned_allowed=bool(options.get("allowUnsignedPresentation", False)),
-        checks=checks,
+    result = await to_thread.run_sync(
+        partial(
+            context.verification.verify_presentation,
+            presentation,
+            challenge=options.get("challenge"),
+            domain=options.get("domain"),
+            unsigned_allowed=bool(options.get("allowUnsignedPresentation", False)),
+            checks=checks,
+        ),
+        limiter=context.verify_limiter,
     )
     return _answer(result, report(presentation, result))
