@@ -56,6 +56,10 @@ class MasterKey:
         return f"MasterKey(key_id={self.key_id!r})"
 
 
+def _blank(secret: SecretStr | None) -> bool:
+    return secret is None or not secret.get_secret_value().strip()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SKILLCRED_", env_file=".env", extra="ignore", frozen=True
@@ -119,16 +123,20 @@ class Settings(BaseSettings):
     def _production_is_safe(self) -> Settings:
         if self.env == "production":
             missing = []
-            if self.master_key is None and self.master_key_file is None:
+            if _blank(self.master_key) and self.master_key_file is None:
                 missing.append("SKILLCRED_MASTER_KEY (or SKILLCRED_MASTER_KEY_FILE)")
-            if self.admin_token is None:
+            if _blank(self.admin_token):
                 missing.append("SKILLCRED_ADMIN_TOKEN")
             if missing:
                 raise ValueError(
                     "production mode refuses to start without " + " and ".join(missing)
                 )
-            if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
-                raise ValueError("SKILLCRED_ADMIN_TOKEN must be at least 24 characters")
+            for name, token in (
+                ("SKILLCRED_ADMIN_TOKEN", self.admin_token),
+                ("SKILLCRED_AUDITOR_TOKEN", self.auditor_token),
+            ):
+                if token is not None and len(token.get_secret_value().strip()) < 24:
+                    raise ValueError(f"{name} must be at least 24 characters")
         return self
 
     @cached_property

@@ -8,6 +8,7 @@ import ssl
 from pathlib import Path
 
 import httpx
+import pytest
 
 from skillcred import Verifier
 from tests.support.https_server import self_signed_certificate
@@ -81,6 +82,49 @@ def test_production_mode_refuses_to_start_without_a_master_key(tmp_path: Path) -
     assert done.returncode == 2
     assert "SKILLCRED_MASTER_KEY" in done.stderr
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        # An empty master key was taken for one: the migrations ran, then it failed.
+        ({"SKILLCRED_MASTER_KEY": "", "SKILLCRED_ADMIN_TOKEN": "x" * 32}, "SKILLCRED_MASTER_KEY"),
+        ({"SKILLCRED_MASTER_KEY": "not base64!", "SKILLCRED_ADMIN_TOKEN": "x" * 32}, "base64"),
+        # An auditor token of any length was accepted.
+        (
+            {
+                "SKILLCRED_MASTER_KEY": "k:" + "A" * 43,
+                "SKILLCRED_ADMIN_TOKEN": "x" * 32,
+                "SKILLCRED_AUDITOR_TOKEN": "short",
+            },
+            "SKILLCRED_AUDITOR_TOKEN must be at least 24",
+        ),
+    ],
+)
+def test_regression_production_refuses_before_touching_the_database(
+    tmp_path: Path, settings: dict[str, str], message: str
+) -> None:
+    import subprocess
+
+    from tests.support.processes import SKILLCRED, clean_environment
+
+    database = tmp_path / "prod.db"
+    done = subprocess.run(
+        [SKILLCRED, "serve"],
+        cwd=tmp_path,
+        env=clean_environment(
+            SKILLCRED_ENV="production",
+            SKILLCRED_DATABASE_URL=f"sqlite:///{database}",
+            **settings,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert not database.exists() or database.stat().st_size == 0
 
 
 def test_serve_https(tmp_path: Path) -> None:

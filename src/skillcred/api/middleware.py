@@ -7,12 +7,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from skillcred.api.problems import problem
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
-    """Refuses bodies over ``limit`` bytes, by Content-Length or while streaming."""
+    """Refuses bodies over ``limit`` bytes with 413, by Content-Length or — for a body
+    sent in chunks, whose size is known only once read — while reading it: the body is
+    read here (at most ``limit`` bytes) and handed on whole."""
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
@@ -31,29 +29,23 @@ class BodySizeLimit:
                 if declared > self.limit:
                     await self._refuse(scope, receive, send)
                     return
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay([message]), send)
+                return
+            body = message.get("body", b"")
+            received += len(body)
+            if received > self.limit:
                 await self._refuse(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], then=receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
@@ -64,3 +56,17 @@ class BodySizeLimit:
             instance=scope.get("path", ""),
         )
         await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A receive that gives ``messages`` first, then (for disconnects) ``then``."""
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive

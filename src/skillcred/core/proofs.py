@@ -180,7 +180,12 @@ def add_proof(
     proof_config = suite.proof_configuration(unsecured, options)
     # A JsonLdError (an unknown context, data safe mode would drop) is the caller's input
     # problem and keeps its own name.
-    hash_data = suite.hash_data(unsecured, proof_config, loader=loader)
+    try:
+        hash_data = suite.hash_data(unsecured, proof_config, loader=loader)
+    except UnicodeError as exc:
+        raise InvalidInputError(
+            "the document holds text that is not valid Unicode (a lone surrogate)"
+        ) from exc
     proof = suite.published_proof(proof_config)
     proof["proofValue"] = multibase_base58btc_encode(signer.sign(hash_data))
 

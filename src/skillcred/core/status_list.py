@@ -26,6 +26,8 @@ from skillcred.errors import DataModelError, StatusListError
 MIN_ENTRIES = 131_072
 #: refuse lists that inflate beyond this (a GZIP bomb guard): 16 MiB of bits
 MAX_LIST_BYTES = 16 * 1024 * 1024
+#: an index past any list this guard lets in (16 MiB of bits: 9 digits) is refused unread
+MAX_INDEX_DIGITS = 12
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
@@ -178,6 +180,10 @@ def parse_entry(entry: Any, *, where: str = "credentialStatus") -> StatusEntry:
     if not isinstance(index, str) or not _DECIMAL.fullmatch(index):
         raise DataModelError(
             f'{where}.statusListIndex must be a base-10 integer as a string (e.g. "94567")'
+        )
+    if len(index) > MAX_INDEX_DIGITS:
+        raise DataModelError(
+            f"{where}.statusListIndex has {len(index)} digits: no status list is that long"
         )
     url = entry.get("statusListCredential")
     if not is_url(url):

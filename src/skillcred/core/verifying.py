@@ -378,36 +378,47 @@ def _guarded(
     document: Any,
     verify: Callable[[], VerificationResult],
 ) -> VerificationResult:
-    """Refuse a document nested beyond ``MAX_DEPTH`` before any processing recurses over it."""
+    """Refuse a document nested beyond ``MAX_DEPTH`` before any processing recurses over
+    it; whatever else goes wrong inside is answered, never raised (fail closed)."""
     if nested_deeper_than(document, MAX_DEPTH):
-        return VerificationResult(
-            False,
+        return _unusable(
             kind,
-            [
-                _failed(
-                    "dataModel",
-                    "PARSING_ERROR",
-                    "Unusable input",
-                    f"the {kind} is nested more than {MAX_DEPTH} levels deep; no credential "
-                    "is, so it is not processed",
-                )
-            ],
+            f"the {kind} is nested more than {MAX_DEPTH} levels deep; no credential is, so "
+            "it is not processed",
         )
     try:
         return verify()
     except RecursionError:
+        return _unusable(kind, f"the {kind} is too deeply nested to be processed")
+    except UnicodeError:
+        return _unusable(
+            kind, f"the {kind} holds text that is not valid Unicode (a lone surrogate)"
+        )
+    except Exception as exc:  # fail closed: whatever we could not process is not valid
         return VerificationResult(
             False,
             kind,
             [
-                _failed(
+                CheckResult(
                     "dataModel",
-                    "PARSING_ERROR",
-                    "Unusable input",
-                    f"the {kind} is too deeply nested to be processed",
+                    "not-performed",
+                    [
+                        Problem(
+                            "VERIFIER_ERROR",
+                            "Not processed",
+                            f"the verifier could not process this {kind} "
+                            f"({type(exc).__name__}: {exc}); nothing about it is confirmed",
+                        )
+                    ],
                 )
             ],
         )
+
+
+def _unusable(kind: Literal["credential", "presentation"], detail: str) -> VerificationResult:
+    return VerificationResult(
+        False, kind, [_failed("dataModel", "PARSING_ERROR", "Unusable input", detail)]
+    )
 
 
 def _failed(check: str, code: str, title: str, detail: str, **details: Any) -> CheckResult:

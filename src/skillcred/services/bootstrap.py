@@ -24,8 +24,9 @@ def prepare(settings: Settings, database: Database) -> Path | None:
     Returns the path of the demo provider's file (its API key, owner-readable only) when
     one was made. The API key is never stored in the database in the clear.
     """
-    upgrade(database.write_engine)
+    # The master keys are read (and refused if unusable) before the database is touched.
     keystore = KeyStore(settings.master_keys())
+    upgrade(database.write_engine)
     if settings.env != "development" or not settings.demo_provider:
         return None
     with database.writing() as session:

@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from skillcred.api.deps import AdminOnly, Context
-from skillcred.api.json import json_response
+from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.schemas import PROBLEM, ProviderCreate, ProviderCreated, ProviderOut
 from skillcred.services.providers import provider_json
 
-router = APIRouter(prefix="/admin", tags=["operator"])
+router = APIRouter(prefix="/admin", tags=["operator"], route_class=JsonRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM}
 
 

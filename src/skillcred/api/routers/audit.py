@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from skillcred.api.deps import AuditScope, Context
-from skillcred.api.json import json_response
+from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.schemas import PROBLEM, AuditPage
 from skillcred.services.audit import events_page
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=JsonRoute)
 
 
 @router.get(

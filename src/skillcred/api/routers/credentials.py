@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header
 from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
-from skillcred.api.json import issued_response, json_response, wrapped
+from skillcred.api.json import JsonRoute, issued_response, json_response, wrapped
 from skillcred.api.schemas import (
     PROBLEM,
     CredentialResponse,
@@ -20,7 +20,7 @@ from skillcred.api.schemas import (
 from skillcred.errors import NotFoundError, RequestError
 from skillcred.services.issuance import IssueOptions, request_fingerprint
 
-router = APIRouter(tags=["issuing"])
+router = APIRouter(tags=["issuing"], route_class=JsonRoute)
 
 
 @router.post(

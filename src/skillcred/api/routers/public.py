@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from skillcred.api.deps import Context
-from skillcred.api.json import json_response
+from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.problems import problem
 from skillcred.api.schemas import Health, Problem
 from skillcred.core.jsonld.loader import shipped_documents, shipped_index
@@ -20,7 +20,7 @@ from skillcred.resources import data_dir
 from skillcred.services.skills import SKILLS_CONTEXT_PATH
 from skillcred.storage.repositories import ping
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], route_class=JsonRoute)
 LONG_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
 
 

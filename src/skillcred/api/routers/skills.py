@@ -10,14 +10,14 @@ from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
-from skillcred.api.json import issued_response, json_response
+from skillcred.api.json import JsonRoute, issued_response, json_response
 from skillcred.api.schemas import PROBLEM, IssueResponse
 from skillcred.errors import ParsingError, RequestError, SkillcredError
 from skillcred.services import batch
 from skillcred.services.issuance import request_fingerprint
 from skillcred.services.skills import SkillCredentialRequest, SkillDefinitionIn
 
-router = APIRouter(tags=["skills"])
+router = APIRouter(tags=["skills"], route_class=JsonRoute)
 EXAMPLE_REQUEST = {
     "holder": {"id": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
     "skill": "mig-fillet",

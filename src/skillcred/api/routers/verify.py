@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from skillcred.api.deps import Context
-from skillcred.api.json import json_response
+from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.schemas import (
     PROBLEM,
     VerificationResponse,
@@ -22,7 +22,7 @@ from skillcred.core.passport import report
 from skillcred.core.verifying import Check, VerificationResult, parse_checks
 from skillcred.errors import RequestError
 
-router = APIRouter(tags=["verifying"])
+router = APIRouter(tags=["verifying"], route_class=JsonRoute)
 RESULT: dict[str, Any] = {"model": VerificationResponse}
 
 CREDENTIAL_OPTIONS = ("checks",)

@@ -8,9 +8,10 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from skillcred.api.json import JsonRoute
 from skillcred.errors import NotFoundError
 
-router = APIRouter(tags=["verifying"], include_in_schema=False)
+router = APIRouter(tags=["verifying"], include_in_schema=False, route_class=JsonRoute)
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
 FILES = {
     "/verify": ("verify.html", "text/html; charset=utf-8"),
