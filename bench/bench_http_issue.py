@@ -166,6 +166,9 @@ def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Runnin
         SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         SKILLCRED_DEMO_PROVIDER="false",
         SKILLCRED_LOG_LEVEL="WARNING",
+        # a load generator is one client at many times any client's rate
+        SKILLCRED_RATE_LIMIT_VERIFY_PER_MINUTE="0",
+        SKILLCRED_RATE_LIMIT_PUBLIC_PER_MINUTE="0",
         SKILLCRED_BASE_URL=f"http://127.0.0.1:{port}",
     )
     created = subprocess.run(

@@ -194,7 +194,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     output["offline"] = bool(args.offline)
     _print_json(output)
     data_model = result.check("dataModel")
-    if data_model is not None and any(p.code == "PARSING_ERROR" for p in data_model.problems):
+    unusable = ("PARSING_ERROR", "LIMIT_EXCEEDED")
+    if data_model is not None and any(p.code in unusable for p in data_model.problems):
         return EXIT_USAGE
     if result.verdict == "cannot-check":
         return EXIT_CANNOT_CHECK

@@ -166,6 +166,15 @@ class RequestError(InvalidInputError):
     title = "Invalid request"
 
 
+class LimitExceededError(InvalidInputError):
+    """The input asks for more work than this service does for one request (more proofs,
+    status entries, credentials, rows or nesting than the documented limits)."""
+
+    code = "LIMIT_EXCEEDED"
+    type_uri = "urn:skillcred:problem:limit-exceeded"
+    title = "Limit exceeded"
+
+
 class IssuerMismatchError(RequestError):
     """The credential names an issuer other than the caller."""
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from skillcred.core.verifying import Limits
 from skillcred.errors import SkillcredError
 
 log = logging.getLogger("skillcred.settings")
@@ -80,6 +81,18 @@ class Settings(BaseSettings):
     #: create a demo provider on first start (development only)
     demo_provider: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: how much one request may ask for (past these: a 413/422 problem)
+    max_json_depth: int = Field(default=64, ge=8, le=200)
+    max_proofs: int = Field(default=8, ge=1)
+    max_status_entries: int = Field(default=8, ge=1)
+    max_credentials_per_presentation: int = Field(default=100, ge=1)
+    max_batch_rows: int = Field(default=10_000, ge=1)
+    #: requests a minute per client address (0: no limit) and the burst allowed, on the
+    #: endpoints anyone may call: verification, and the public documents
+    rate_limit_verify_per_minute: int = Field(default=300, ge=0)
+    rate_limit_verify_burst: int = Field(default=60, ge=1)
+    rate_limit_public_per_minute: int = Field(default=1200, ge=0)
+    rate_limit_public_burst: int = Field(default=200, ge=1)
     #: a JSON file of trusted issuer DIDs and names (issuers outside this service)
     trust_list_file: Path | None = None
     #: let did:web and status list lookups reach loopback and private addresses (tests)
@@ -103,6 +116,16 @@ class Settings(BaseSettings):
     #: verifications run at once per worker (threads of their own: the rest of the
     #: service stays responsive whatever verification waits for)
     verify_concurrency: int = Field(default=32, ge=1)
+
+    @property
+    def verification_limits(self) -> Limits:
+        return Limits(
+            max_depth=self.max_json_depth,
+            max_proofs=self.max_proofs,
+            max_status_entries=self.max_status_entries,
+            max_credentials=self.max_credentials_per_presentation,
+        )
+
     #: how long a status list may be cached (its ttl and Cache-Control)
     status_list_ttl_seconds: int = Field(default=10, ge=0)
     log_level: str = "INFO"

@@ -24,9 +24,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: tests drive the public endpoints faster than any client should: no rate limits unless a
+#: test sets them (tests/integration/test_limits.py does)
+NO_RATE_LIMITS = {
+    "SKILLCRED_RATE_LIMIT_VERIFY_PER_MINUTE": "0",
+    "SKILLCRED_RATE_LIMIT_PUBLIC_PER_MINUTE": "0",
+}
+
+
 def clean_environment(**settings: str) -> dict[str, str]:
     """The caller's environment without any SKILLCRED_* setting, plus these."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
+    env.update(NO_RATE_LIMITS)
     env.update(settings)
     return env
 

@@ -68,7 +68,7 @@ def running_service(database_url: str, data_dir: Path, **overrides: Any) -> Iter
         admin_token=ADMIN_TOKEN,
         master_key=MASTER_KEY,
         demo_provider=False,
-        **overrides,
+        **{"rate_limit_verify_per_minute": 0, "rate_limit_public_per_minute": 0, **overrides},
     )
     database = open_database(database_url)
     upgrade(database.write_engine)

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
-from skillcred.api.middleware import BodySizeLimit
+from skillcred.api.middleware import BodySizeLimit, RateLimit
 from skillcred.api.routers import admin, audit, credentials, public, skills, verify, web
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
@@ -57,7 +57,21 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         max_age=86400,
     )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    verify_rate = (settings.rate_limit_verify_per_minute, settings.rate_limit_verify_burst)
+    public_rate = (settings.rate_limit_public_per_minute, settings.rate_limit_public_burst)
+    app.add_middleware(
+        RateLimit,
+        rules=[
+            ("POST", "/credentials/verify", *verify_rate),
+            ("POST", "/presentations/verify", *verify_rate),
+            *(("GET", prefix, *public_rate) for prefix in PUBLIC_DOCUMENTS),
+        ],
+    )
     return app
+
+
+#: the public documents anyone may fetch (rate limited per client address)
+PUBLIC_DOCUMENTS = ("/status-lists/", "/contexts/", "/schemas/", "/providers/", "/verify")
 
 
 def app_factory() -> FastAPI:

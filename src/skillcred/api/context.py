@@ -152,6 +152,7 @@ class AppContext:
             trust=TrustDirectory(self.database, trust_list),
             schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
+            limits=self.settings.verification_limits,
         )
         self.verification = BudgetedVerifier(
             self.verifier,

@@ -1,6 +1,12 @@
-"""Pure ASGI middleware: a request body size limit answered with a 413 problem."""
+"""Pure ASGI middleware: a request body size limit answered with a 413 problem, and rate
+limits on the public endpoints answered with a 429 problem."""
 
 from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -70,3 +76,71 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+class RateLimit:
+    """Per client address token buckets for the endpoints anyone may call: ``rules`` maps
+    a (method, path prefix) to (requests per minute, burst). Past it: 429 with
+    ``Retry-After``. Counted per worker process (with N workers or instances behind a
+    proxy, a client gets up to N times the figure; the proxy can hold a global limit).
+    The client address is the connection's, or the one a trusted proxy forwards (uvicorn's
+    ``--forwarded-allow-ips``)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rules: list[tuple[str, str, int, int]],
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 100_000,
+    ) -> None:
+        self.app = app
+        self.rules = [rule for rule in rules if rule[2] > 0]
+        self.clock = clock
+        self.max_clients = max_clients
+        #: (rule index, client) -> (tokens, last refill)
+        self._buckets: OrderedDict[tuple[int, str], tuple[float, float]] = OrderedDict()
+
+    def _rule(self, scope: Scope) -> int | None:
+        method, path = scope.get("method", ""), scope.get("path", "")
+        for index, (rule_method, prefix, _rate, _burst) in enumerate(self.rules):
+            if method == rule_method and path.startswith(prefix):
+                return index
+        return None
+
+    def _take(self, index: int, client: str) -> float:
+        """0 when a token was taken, else the seconds until one is there."""
+        _method, _prefix, per_minute, burst = self.rules[index]
+        rate = per_minute / 60.0
+        now = self.clock()
+        key = (index, client)
+        tokens, last = self._buckets.pop(key, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - last) * rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            wait = 0.0
+        else:
+            self._buckets[key] = (tokens, now)
+            wait = (1.0 - tokens) / rate
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)  # the longest idle client
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        index = self._rule(scope) if scope["type"] == "http" else None
+        if index is not None:
+            client = (scope.get("client") or ("unknown", 0))[0]
+            wait = self._take(index, client)
+            if wait > 0:
+                _method, _prefix, per_minute, burst = self.rules[index]
+                response = problem(
+                    429,
+                    title="Too Many Requests",
+                    detail=f"more than {per_minute} requests a minute (bursts of {burst}) from "
+                    f"{client} to {scope.get('path', '')}; try again in {math.ceil(wait)} s",
+                    headers={"retry-after": str(math.ceil(wait))},
+                    instance=scope.get("path", ""),
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

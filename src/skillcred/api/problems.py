@@ -21,6 +21,7 @@ PROBLEM_JSON = "application/problem+json"
 #: domain error class -> HTTP status; the most specific class listed wins
 STATUS_BY_ERROR: tuple[tuple[type[errors.SkillcredError], int], ...] = (
     (errors.IssuerMismatchError, 400),
+    (errors.LimitExceededError, 413),
     (errors.RequestError, 400),
     (errors.ParsingError, 400),
     (errors.KeyFormatError, 400),

@@ -36,7 +36,7 @@ from skillcred.core.proofs import (
     verify_proofs,
 )
 from skillcred.core.values import as_list, nested_deeper_than
-from skillcred.errors import DataModelError, RequestError
+from skillcred.errors import DataModelError, LimitExceededError, RequestError
 
 Outcome = Literal["passed", "failed", "not-performed", "skipped"]
 
@@ -77,6 +77,49 @@ INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding", "credentialSchema")
 #: nesting deeper than this is refused as unusable input (no credential comes near it;
 #: JSON-LD processing recurses over the document)
 MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one verification does at most: a document past these is not processed
+    (each proof, status entry and credential costs canonicalization, a signature check,
+    perhaps a remote fetch; no genuine credential comes near them)."""
+
+    max_depth: int = MAX_DEPTH
+    max_proofs: int = 8
+    max_status_entries: int = 8
+    max_credentials: int = 100
+
+    def check(self, document: Any, kind: Literal["credential", "presentation"]) -> None:
+        """Raises LimitExceededError naming the limit a document exceeds."""
+        if nested_deeper_than(document, self.max_depth):
+            raise LimitExceededError(
+                f"the {kind} is nested more than {self.max_depth} levels deep; no credential "
+                "is, so it is not processed"
+            )
+        if not isinstance(document, Mapping):
+            return
+        documents = [document]
+        if kind == "presentation":
+            credentials = as_list(document.get("verifiableCredential"))
+            if len(credentials) > self.max_credentials:
+                raise LimitExceededError(
+                    f"the presentation holds {len(credentials)} credentials; at most "
+                    f"{self.max_credentials} are verified in one request"
+                )
+            documents += [c for c in credentials if isinstance(c, Mapping)]
+        for item in documents:
+            if len(as_list(item.get("proof"))) > self.max_proofs:
+                raise LimitExceededError(
+                    f"a document has {len(as_list(item.get('proof')))} proofs; at most "
+                    f"{self.max_proofs} are verified per document"
+                )
+            entries = as_list(item.get("credentialStatus"))
+            if len(entries) > self.max_status_entries:
+                raise LimitExceededError(
+                    f"a credential has {len(entries)} status entries; at most "
+                    f"{self.max_status_entries} are checked per credential"
+                )
 
 
 class Check(StrEnum):
@@ -330,6 +373,7 @@ class Verifier:
     schemas: SchemaChecker | None = None
     trust: TrustResolver | None = None
     clock: Callable[[], datetime] = utc_now
+    limits: Limits = field(default_factory=Limits)
 
     def verify_credential(
         self,
@@ -343,6 +387,7 @@ class Verifier:
         return _guarded(
             "credential",
             credential,
+            self.limits,
             lambda: _verify_credential(self, credential, checks=selected, now=moment),
         )
 
@@ -361,6 +406,7 @@ class Verifier:
         return _guarded(
             "presentation",
             presentation,
+            self.limits,
             lambda: _verify_presentation(
                 self,
                 presentation,
@@ -376,15 +422,17 @@ class Verifier:
 def _guarded(
     kind: Literal["credential", "presentation"],
     document: Any,
+    limits: Limits,
     verify: Callable[[], VerificationResult],
 ) -> VerificationResult:
-    """Refuse a document nested beyond ``MAX_DEPTH`` before any processing recurses over
-    it; whatever else goes wrong inside is answered, never raised (fail closed)."""
-    if nested_deeper_than(document, MAX_DEPTH):
-        return _unusable(
-            kind,
-            f"the {kind} is nested more than {MAX_DEPTH} levels deep; no credential is, so "
-            "it is not processed",
+    """Refuse a document past the limits (deep nesting first, before any processing
+    recurses over it); whatever else goes wrong inside is answered, never raised (fail
+    closed)."""
+    try:
+        limits.check(document, kind)
+    except LimitExceededError as exc:
+        return VerificationResult(
+            False, kind, [_failed("dataModel", exc.code, "Not processed", exc.detail)]
         )
     try:
         return verify()

@@ -103,7 +103,11 @@ def list_contexts(request: Request) -> Response:
 
 @router.get(
     "/contexts/{name:path}",
-    responses={200: {"content": {"application/ld+json": {}}}, 404: {"model": Problem}},
+    responses={
+        200: {"content": {"application/ld+json": {}}},
+        404: {"model": Problem},
+        429: {"model": Problem},
+    },
     summary="A JSON-LD context (exact bytes)",
 )
 def get_context(name: str, request: Request) -> Response:
@@ -123,7 +127,11 @@ def list_schemas(request: Request) -> Response:
 
 @router.get(
     "/schemas/{name:path}",
-    responses={200: {"content": {"application/schema+json": {}}}, 404: {"model": Problem}},
+    responses={
+        200: {"content": {"application/schema+json": {}}},
+        404: {"model": Problem},
+        429: {"model": Problem},
+    },
     summary="A JSON Schema",
 )
 def get_schema(name: str, request: Request) -> Response:
@@ -135,7 +143,11 @@ def get_schema(name: str, request: Request) -> Response:
 
 @router.get(
     "/providers/{slug}/did.json",
-    responses={200: {"content": {"application/did+json": {}}}, 404: {"model": Problem}},
+    responses={
+        200: {"content": {"application/did+json": {}}},
+        404: {"model": Problem},
+        429: {"model": Problem},
+    },
     summary="A did:web provider's DID document",
 )
 def did_document(slug: str, context: Context) -> Response:
@@ -153,6 +165,7 @@ def did_document(slug: str, context: Context) -> Response:
     responses={
         200: {"content": {"application/json": {}, "application/vc+ld+json": {}}},
         404: {"model": Problem},
+        429: {"model": Problem},
     },
     summary="A signed BitstringStatusListCredential",
     description="Re-signed whenever a bit changed since its last signature.",

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from skillcred.api.deps import Context, CurrentProvider
 from skillcred.api.json import JsonRoute, issued_response, json_response
 from skillcred.api.schemas import PROBLEM, IssueResponse
-from skillcred.errors import ParsingError, RequestError, SkillcredError
+from skillcred.errors import LimitExceededError, ParsingError, RequestError, SkillcredError
 from skillcred.services import batch
 from skillcred.services.issuance import request_fingerprint
 from skillcred.services.skills import SkillCredentialRequest, SkillDefinitionIn
@@ -153,6 +153,12 @@ async def issue_batch(
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise RequestError("the body must be a JSON array of skill credential requests")
         rows = [batch.Row(index + 1, item) for index, item in enumerate(items)]
+    if len(rows) > context.settings.max_batch_rows:
+        raise LimitExceededError(
+            f"the batch has {len(rows)} rows; one request issues at most "
+            f"{context.settings.max_batch_rows} (SKILLCRED_MAX_BATCH_ROWS): send it in parts, "
+            "or use `skillcred issue-batch` on the server"
+        )
     results: list[batch.RowResult] = []
     issuer = context.skill_issuer(provider, actor=f"provider:{provider.slug}")
     summary = await asyncio.to_thread(issuer.run_batch, rows, results.append)

@@ -72,7 +72,7 @@ def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
 @router.post(
     "/credentials/verify",
     response_model=VerificationResponse,
-    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM},
+    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM, 429: PROBLEM},
     summary="Verify a credential (VC-API)",
     description=(
         "Checks the proof(s) — each made by a key the issuer controls — the data model, "
@@ -91,6 +91,7 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
     options = _options(body.options, CREDENTIAL_OPTIONS)
     checks = _checks(options)
     credential = body.verifiableCredential
+    context.verifier.limits.check(credential, "credential")  # past a limit: a 422 problem
     result = await to_thread.run_sync(
         partial(context.verification.verify_credential, credential, checks=checks),
         limiter=context.verify_limiter,
@@ -101,7 +102,7 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
 @router.post(
     "/presentations/verify",
     response_model=VerificationResponse,
-    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM},
+    responses={422: RESULT, 400: PROBLEM, 413: PROBLEM, 429: PROBLEM},
     summary="Verify a presentation: a skills passport (VC-API)",
     description=(
         "Checks the holder's proof (purpose authentication, with `options.challenge` and "
@@ -115,6 +116,7 @@ async def verify_presentation(body: VerifyPresentationRequest, context: Context)
     options = _options(body.options, PRESENTATION_OPTIONS)
     checks = _checks(options)
     presentation = body.verifiablePresentation
+    context.verifier.limits.check(presentation, "presentation")
     result = await to_thread.run_sync(
         partial(
             context.verification.verify_presentation,
