@@ -138,3 +138,26 @@ def test_regression_a_chunked_body_over_the_limit_is_413(service: Service) -> No
     )
     assert response.status_code == 422
     assert response.json()["kind"] == "credential"
+
+
+def test_regression_allow_on_405_names_every_method_of_the_path(service: Service) -> None:
+    response = service.client.request("PATCH", "/skills")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_regression_found_by_the_fuzzer(service: Service) -> None:
+    """A CSV with a bare carriage return, and an audit cursor past 64 bits, were 500s."""
+    provider = service.create_provider("fuzzed")
+    key = {"Authorization": f"Bearer {provider['apiKey']}"}
+    csv = service.client.post(
+        "/skill-credentials/batch",
+        content=b"\r0",
+        headers={**key, "Content-Type": "text/csv"},
+    )
+    # A header line, then a row that is not a request: reported per row, as batches are.
+    assert csv.status_code == 200, csv.text
+    assert csv.json()["summary"] == {"rows": 1, "issued": 0, "alreadyIssued": 0, "failed": 1}
+    cursor = service.client.get("/audit/events", params={"after": 2**63}, headers=key)
+    assert cursor.status_code in (400, 422), cursor.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from skillcred import errors
 
@@ -130,9 +132,16 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is nothing at {request.url.path}"
-        elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route that matched the path only;
+            # RFC 9110 §15.5.6 wants every method the resource has.
+            allowed = _allowed_methods(app, request)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            detail = (
+                f"{request.method} is not allowed on {request.url.path}; it takes "
+                + ", ".join(allowed)
+            )
         return problem(exc.status_code, detail=detail, instance=request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
@@ -143,3 +152,26 @@ def install(app: FastAPI) -> None:
             detail="the service failed to handle this request; nothing was changed",
             instance=request.url.path,
         )
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route takes at the request's path."""
+    methods: set[str] = set()
+    for route in _routes(app.router.routes):
+        for method in getattr(route, "methods", None) or ():
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes, with those of included routers (FastAPI wraps them) in their place."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route

@@ -98,17 +98,22 @@ class Summary:
 
 def csv_rows(text: str) -> Iterator[Row]:
     """Rows of a results CSV (header line first), with their line numbers."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if unknown:
-        raise SkillcredError(
-            f"line 1: unknown column {unknown[0]!r}; the columns are: {', '.join(CSV_COLUMNS)}"
-        )
-    for record in reader:
-        yield Row(
-            reader.line_num, {k: v.strip() for k, v in record.items() if k and v and v.strip()}
-        )
+    # newline="": the csv module reads line ends itself (a \r inside a field is data).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames or []
+        unknown = [name for name in header if name not in CSV_COLUMNS]
+        if unknown:
+            raise SkillcredError(
+                f"line 1: unknown column {unknown[0]!r}; the columns are: {', '.join(CSV_COLUMNS)}"
+            )
+        for record in reader:
+            yield Row(
+                reader.line_num,
+                {k: v.strip() for k, v in record.items() if k and isinstance(v, str) and v.strip()},
+            )
+    except csv.Error as exc:
+        raise SkillcredError(f"line {reader.line_num}: not a CSV row ({exc})") from exc
 
 
 def request_from_csv(data: Mapping[str, str]) -> dict[str, Any]:

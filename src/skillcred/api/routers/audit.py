@@ -29,7 +29,7 @@ router = APIRouter(tags=["audit"], route_class=JsonRoute)
 def audit_events(
     scope: AuditScope,
     context: Context,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     with context.database.reading() as session:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from skillcred.api.deps import Context
 from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.problems import problem
-from skillcred.api.schemas import Health, Problem
+from skillcred.api.schemas import PROBLEM, Health
 from skillcred.core.jsonld.loader import shipped_documents, shipped_index
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
@@ -77,7 +77,7 @@ def _serve(request: Request, document: StaticDocument) -> Response:
 @router.get(
     "/healthz",
     response_model=Health,
-    responses={503: {"model": Problem}},
+    responses={503: PROBLEM},
     summary="Liveness and database",
 )
 def healthz(context: Context) -> Response:
@@ -105,8 +105,8 @@ def list_contexts(request: Request) -> Response:
     "/contexts/{name:path}",
     responses={
         200: {"content": {"application/ld+json": {}}},
-        404: {"model": Problem},
-        429: {"model": Problem},
+        404: PROBLEM,
+        429: PROBLEM,
     },
     summary="A JSON-LD context (exact bytes)",
 )
@@ -129,8 +129,8 @@ def list_schemas(request: Request) -> Response:
     "/schemas/{name:path}",
     responses={
         200: {"content": {"application/schema+json": {}}},
-        404: {"model": Problem},
-        429: {"model": Problem},
+        404: PROBLEM,
+        429: PROBLEM,
     },
     summary="A JSON Schema",
 )
@@ -145,8 +145,8 @@ def get_schema(name: str, request: Request) -> Response:
     "/providers/{slug}/did.json",
     responses={
         200: {"content": {"application/did+json": {}}},
-        404: {"model": Problem},
-        429: {"model": Problem},
+        404: PROBLEM,
+        429: PROBLEM,
     },
     summary="A did:web provider's DID document",
 )
@@ -164,8 +164,8 @@ def did_document(slug: str, context: Context) -> Response:
     "/status-lists/{list_id}",
     responses={
         200: {"content": {"application/json": {}, "application/vc+ld+json": {}}},
-        404: {"model": Problem},
-        429: {"model": Problem},
+        404: PROBLEM,
+        429: PROBLEM,
     },
     summary="A signed BitstringStatusListCredential",
     description="Re-signed whenever a bit changed since its last signature.",
