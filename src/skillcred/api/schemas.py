@@ -78,9 +78,10 @@ class ProviderCreate(BaseModel):
     )
 
     slug: str = Field(
-        description="Lowercase letters, digits and '-' (1-64); part of URLs and did:web."
+        description="Lowercase letters, digits and '-' (1-64); part of URLs and did:web.",
+        json_schema_extra={"pattern": "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"},
     )
-    name: str = Field(max_length=200)
+    name: str = Field(min_length=1, max_length=200)
     didMethod: Literal["key", "web"] = "key"
 
 

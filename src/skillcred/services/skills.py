@@ -142,10 +142,22 @@ class SkillDefinitionIn(BaseModel):
 
 
 class Holder(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # What _one_identifier checks, said in the schema too (so clients and fuzzers see it).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["id"]}, {"required": ["email"]}]},
+    )
 
-    id: str | None = Field(default=None, description="The worker's DID (or a urn:).")
-    email: str | None = Field(default=None, description="Hashed into the credential, never shown.")
+    id: str | None = Field(
+        default=None,
+        description="The worker's DID (or a urn:).",
+        json_schema_extra={"pattern": r"^(did:[a-z0-9]+:|urn:)\S+$"},
+    )
+    email: str | None = Field(
+        default=None,
+        description="Hashed into the credential, never shown.",
+        json_schema_extra={"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"},
+    )
     name: Text | None = Field(default=None, description="Only when the provider wants it shown.")
 
     @model_validator(mode="after")

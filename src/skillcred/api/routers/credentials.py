@@ -39,7 +39,7 @@ async def issue_credential(
     body: IssueRequest,
     provider: CurrentProvider,
     context: Context,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=255)] = None,
 ) -> Response:
     options = IssueOptions.parse(body.options)
     if idempotency_key is not None and not idempotency_key.strip():

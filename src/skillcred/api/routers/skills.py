@@ -98,7 +98,7 @@ async def issue_skill_credential(
     body: SkillCredentialRequest,
     provider: CurrentProvider,
     context: Context,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=255)] = None,
 ) -> Response:
     fingerprint = (
         request_fingerprint(body.model_dump(mode="json", exclude_unset=True))
