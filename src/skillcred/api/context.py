@@ -117,6 +117,8 @@ class AppContext:
     #: their own (``verify_limiter``) so that nothing verification waits for slows the rest
     verification: BudgetedVerifier = field(init=False)
     verify_limiter: CapacityLimiter = field(init=False)
+    #: threads large documents are signed on, off the event loop
+    signing_limiter: CapacityLimiter = field(init=False)
     schemas: JsonSchemaChecker = field(init=False)
     skills: SkillService = field(init=False)
     issuance: IssuanceService = field(init=False)
@@ -160,6 +162,7 @@ class AppContext:
             self.settings.remote_max_fetches,
         )
         self.verify_limiter = CapacityLimiter(self.settings.verify_concurrency)
+        self.signing_limiter = CapacityLimiter(2)
         self.issuance = IssuanceService(
             self.database,
             signers=self.signers,

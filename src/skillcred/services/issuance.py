@@ -9,9 +9,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy.orm import Session
 
 from skillcred.core.cryptosuites import SIGNING_SUITES
@@ -241,9 +243,15 @@ class IssuanceService:
         fingerprint: str | None = None,
         actor: str | None = None,
         check: Check | None = None,
+        offload: CapacityLimiter | None = None,
     ) -> Issued:
-        """Issue on the event loop: sign here, then await the group commit."""
-        pending = self.start(
+        """Sign, then await the group commit. A credential of the usual size is signed on
+        the event loop (a thread hop would cost more than the signature); with
+        ``offload`` — for a large document, whose canonicalization takes long enough to
+        hold up every other request of the worker — it is signed on a thread of that
+        limiter's, so the loop goes on answering."""
+        start = partial(
+            self.start,
             provider,
             credential,
             options,
@@ -252,6 +260,7 @@ class IssuanceService:
             actor=actor,
             check=check,
         )
+        pending = start() if offload is None else await to_thread.run_sync(start, limiter=offload)
         return await pending.wait()
 
     def _sign(
