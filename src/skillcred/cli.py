@@ -212,17 +212,27 @@ def _settings() -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import logging
+    import os
+    import shutil
 
     import uvicorn
 
+    from skillcred.logs import configure as configure_logging
+    from skillcred.logs import logging_config
     from skillcred.services.bootstrap import prepare
     from skillcred.storage.db import open_database
 
     if (args.tls_cert is None) != (args.tls_key is None):
         _fail("--tls-cert and --tls-key go together")
     settings = _settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Every worker counts into this folder; /metrics adds them up (emptied at start:
+        # counters begin at zero with the service).
+        metrics_dir = settings.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     database = open_database(settings.effective_database_url)
     try:
         prepare(settings, database)
@@ -239,6 +249,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(
+            settings.log_level, settings.log_format, uvicorn_access=args.access_log
+        ),
+        # One line per request comes from the service itself, with its request id.
         access_log=args.access_log,
         server_header=False,
     )

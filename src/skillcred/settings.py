@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     #: how long a status list may be cached (its ttl and Cache-Control)
     status_list_ttl_seconds: int = Field(default=10, ge=0)
     log_level: str = "INFO"
+    #: json: one JSON object a line (for log collectors); text: for a terminal
+    log_format: Literal["json", "text"] = "json"
+    #: if set, GET /metrics needs it as a bearer token (else restrict it at the proxy)
+    metrics_token: SecretStr | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -214,7 +218,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment, a ``.env`` file and — with
+    ``SKILLCRED_SECRETS_DIR`` (e.g. /run/secrets) — one file per secret setting named
+    like its variable in lower case (``skillcred_admin_token``), as Docker and Kubernetes
+    mount secrets; the environment wins over files."""
+    secrets_dir = os.environ.get("SKILLCRED_SECRETS_DIR")
     try:
+        if secrets_dir:
+            return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[arg-type,call-arg]
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc

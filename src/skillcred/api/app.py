@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
@@ -12,8 +11,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
-from skillcred.api.middleware import BodySizeLimit, RateLimit
-from skillcred.api.routers import admin, audit, credentials, public, skills, verify, web
+from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
+from skillcred.api.routers import admin, audit, credentials, ops, public, skills, verify, web
+from skillcred.logs import configure as configure_logging
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(admin.router)
     app.include_router(audit.router)
     app.include_router(web.router)
+    app.include_router(ops.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -68,6 +69,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             *(("GET", prefix, *public_rate) for prefix in PUBLIC_DOCUMENTS),
         ],
     )
+    # Outermost (added last): every answer, a 429 or a 413 too, has its id, log line, count.
+    app.add_middleware(Observe)
     return app
 
 
@@ -78,7 +81,7 @@ PUBLIC_DOCUMENTS = ("/status-lists/", "/contexts/", "/schemas/", "/providers/", 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory``: each worker builds its app from the environment."""
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # A thread signing or verifying a large document holds the GIL; the event loop gets it
     # back at the switch interval. 1 ms instead of 5 keeps the loop answering under that
     # load (bench/bench_healthz.py) for a few percent of throughput.

@@ -1,16 +1,24 @@
-"""Pure ASGI middleware: a request body size limit answered with a 413 problem, and rate
-limits on the public endpoints answered with a 429 problem."""
+"""Pure ASGI middleware: a request body size limit answered with a 413 problem, rate limits
+on the public endpoints answered with a 429 problem, and the request id, access log and
+per-route metrics of every request."""
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skillcred.api.problems import problem
+from skillcred.logs import REQUEST_ID
+from skillcred.services.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+ACCESS = logging.getLogger("skillcred.access")
 
 
 class BodySizeLimit:
@@ -144,3 +152,60 @@ class RateLimit:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class Observe:
+    """Per request: an id (the caller's ``X-Request-Id`` if it is a short token, else a
+    new one) set for every log line and returned as ``X-Request-Id``; one access log line
+    (JSON fields: method, route, status, duration); the per-route Prometheus metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), b"")
+        text = incoming.decode("latin-1")
+        request_id = text if _REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            if ACCESS.isEnabledFor(logging.INFO):
+                ACCESS.info(
+                    "%s %s %s",
+                    method,
+                    scope.get("path", ""),
+                    status,
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "durationMs": round(elapsed * 1000, 2),
+                        "client": (scope.get("client") or ("", 0))[0],
+                    },
+                )
+            REQUEST_ID.reset(token)

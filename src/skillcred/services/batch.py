@@ -19,6 +19,7 @@ import orjson
 from pydantic import ValidationError
 
 from skillcred.errors import SkillcredError
+from skillcred.services import metrics
 from skillcred.services.skills import SkillCredentialRequest
 
 #: CSV columns; "skill", "level", a holder ("holder_id" or "holder_email") and the
@@ -78,6 +79,7 @@ class Summary:
     failures: list[RowResult] = field(default_factory=list)
 
     def add(self, result: RowResult) -> None:
+        metrics.BATCH_ROWS.labels(result.outcome.replace(" ", "-")).inc()
         self.rows += 1
         if result.outcome == "issued":
             self.issued += 1

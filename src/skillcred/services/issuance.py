@@ -32,7 +32,7 @@ from skillcred.errors import (
     IssuerMismatchError,
     RequestError,
 )
-from skillcred.services import audit
+from skillcred.services import audit, metrics
 from skillcred.services.providers import ProviderDirectory, SignerCache
 from skillcred.services.status import Allocation, StatusService
 from skillcred.storage.db import Database
@@ -163,6 +163,7 @@ class Pending:
             self._future.result()
         except DuplicateError as exc:
             return self._service._after_duplicate(self._provider, self._signed, exc)
+        metrics.ISSUED.inc()
         return self._signed.issued
 
     async def wait(self) -> Issued:
@@ -174,6 +175,7 @@ class Pending:
             await asyncio.wrap_future(self._future)
         except DuplicateError as exc:
             return self._service._after_duplicate(self._provider, self._signed, exc)
+        metrics.ISSUED.inc()
         return self._signed.issued
 
 

@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from skillcred.errors import SkillcredError
+from skillcred.services.metrics import REMOTE_FETCHES
 
 MAX_REDIRECTS = 3
 
@@ -50,11 +51,14 @@ class FetchBudget:
         request's deadline has passed or its fetches are spent."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise RemoteFetchError(f"{url}: not fetched, the request's time for lookups ran out")
+            raise RemoteFetchError(
+                f"{url}: not fetched, the request's time for lookups ran out", outcome="skipped"
+            )
         if self.fetches_left <= 0:
             raise RemoteFetchError(
                 f"{url}: not fetched, this request has made as many remote lookups as one "
-                "request may"
+                "request may",
+                outcome="skipped",
             )
         self.fetches_left -= 1
         return remaining
@@ -89,12 +93,14 @@ class _InFlight:
         with self._lock:
             if self._all >= self._total:
                 raise RemoteFetchError(
-                    f"{url}: not fetched, {self._all} remote lookups are already under way here"
+                    f"{url}: not fetched, {self._all} remote lookups are already under way here",
+                    outcome="skipped",
                 )
             if self._hosts.get(host, 0) >= self._per_host:
                 raise RemoteFetchError(
                     f"{url}: not fetched, {self._per_host} lookups to {host} are already under "
-                    "way (it answers slowly or not at all)"
+                    "way (it answers slowly or not at all)",
+                    outcome="skipped",
                 )
             self._all += 1
             self._hosts[host] = self._hosts.get(host, 0) + 1
@@ -112,6 +118,11 @@ class RemoteFetchError(SkillcredError):
     code = "REMOTE_FETCH_ERROR"
     type_uri = "urn:skillcred:problem:remote-fetch"
     title = "Remote document unavailable"
+
+    def __init__(self, detail: str, *, outcome: str = "error") -> None:
+        super().__init__(detail)
+        #: for the metrics: error, timeout, too-slow, too-large, skipped (budget or caps)
+        self.outcome = outcome
 
 
 class RemoteRefusedError(RemoteFetchError):
@@ -193,6 +204,18 @@ class GuardedFetcher:
         """The body at ``url``, within the current request's budget (one fetch of it, and
         its deadline for this fetch and its redirects; without a budget, one fetch's
         timeout)."""
+        try:
+            body = self._fetch(url, accept)
+        except RemoteRefusedError:
+            REMOTE_FETCHES.labels("refused").inc()
+            raise
+        except RemoteFetchError as exc:
+            REMOTE_FETCHES.labels(exc.outcome).inc()
+            raise
+        REMOTE_FETCHES.labels("ok").inc()
+        return body
+
+    def _fetch(self, url: str, accept: str) -> bytes:
         budget = _budget.get()
         remaining = budget.take(url) if budget is not None else self.timeout_seconds
         deadline = time.monotonic() + min(remaining, self.timeout_seconds * (MAX_REDIRECTS + 1))
@@ -262,7 +285,8 @@ class GuardedFetcher:
             return self._client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise RemoteFetchError(
-                f"{url}: no answer within {min(left, self.timeout_seconds):.3g} s"
+                f"{url}: no answer within {min(left, self.timeout_seconds):.3g} s",
+                outcome="timeout",
             ) from exc
         except httpx.HTTPError as exc:
             raise RemoteFetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
@@ -286,10 +310,13 @@ class GuardedFetcher:
                 chunks.append(chunk)
                 now = time.monotonic()
                 if now > deadline:
-                    raise RemoteFetchError(f"{url}: the transfer did not finish in time")
+                    raise RemoteFetchError(
+                        f"{url}: the transfer did not finish in time", outcome="timeout"
+                    )
                 if now - started > 1.0 and size < self.min_bytes_per_second * (now - started):
                     raise RemoteFetchError(
-                        f"{url}: the transfer is slower than {self.min_bytes_per_second} bytes/s"
+                        f"{url}: the transfer is slower than {self.min_bytes_per_second} bytes/s",
+                        outcome="too-slow",
                     )
             return b"".join(chunks)
         except httpx.HTTPError as exc:

@@ -43,7 +43,7 @@ from skillcred.core.status_list import (
     list_credential,
 )
 from skillcred.errors import ConflictError, NotFoundError, RequestError
-from skillcred.services import audit
+from skillcred.services import audit, metrics
 from skillcred.services.providers import SignerCache
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
@@ -349,6 +349,7 @@ class StatusService:
             },
             at=self.clock(),
         )
+        metrics.STATUS_CHANGES.labels(purpose, str(status).lower()).inc()
         return ChangeResult(credential_id, purpose, status, True, url)
 
     # --- the list credential ---------------------------------------------------------

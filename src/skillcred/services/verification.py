@@ -25,6 +25,7 @@ from skillcred.errors import (
     SkillcredError,
     StatusListError,
 )
+from skillcred.services import metrics
 from skillcred.services.remote import GuardedFetcher, RemoteFetchError, TtlCache, fetch_budget
 from skillcred.services.status import REVOCATION, SUSPENSION, StatusService
 
@@ -233,8 +234,12 @@ class BudgetedVerifier:
 
     def verify_credential(self, credential: Any, **options: Any) -> VerificationResult:
         with fetch_budget(self.seconds, self.fetches):
-            return self.verifier.verify_credential(credential, **options)
+            result = self.verifier.verify_credential(credential, **options)
+        metrics.VERIFIED.labels("credential", result.verdict).inc()
+        return result
 
     def verify_presentation(self, presentation: Any, **options: Any) -> VerificationResult:
         with fetch_budget(self.seconds, self.fetches):
-            return self.verifier.verify_presentation(presentation, **options)
+            result = self.verifier.verify_presentation(presentation, **options)
+        metrics.VERIFIED.labels("presentation", result.verdict).inc()
+        return result

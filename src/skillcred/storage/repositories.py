@@ -56,6 +56,15 @@ def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
 
 
+def schema_revision(session: Session) -> str | None:
+    """The migration the database is at (Alembic's version table), None before any."""
+    try:
+        return session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # no version table: never migrated
+        session.rollback()
+        return None
+
+
 def flush_or_duplicate(session: Session) -> None:
     try:
         session.flush()
