@@ -48,7 +48,13 @@ from skillcred.services.providers import SignerCache
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
-from skillcred.storage.repositories import Credentials, ListBits, SigningKeys, StatusLists
+from skillcred.storage.repositories import (
+    AuditLog,
+    Credentials,
+    ListBits,
+    SigningKeys,
+    StatusLists,
+)
 from skillcred.storage.writer import BatchWriter
 
 log = logging.getLogger("skillcred.status")
@@ -133,6 +139,7 @@ class StatusService:
         self._pools: dict[tuple[str, str, str], deque[Allocation]] = {}
         self._refills: dict[tuple[str, str, str], Future[list[Allocation]]] = {}
         self._bits_cache = TtlCache(max_entries=256)
+        self._reason_cache = TtlCache(max_entries=256)
         # Re-entrant: a refill that finished already runs its callback inside _refill.
         self._lock = threading.RLock()
 
@@ -420,6 +427,31 @@ class StatusService:
                 raise NotFoundError(f"there is no status list {entry.list_url}")
             self._bits_cache.put(list_id, bits, LOCAL_READ_SECONDS)
         return Bitstring(bits.bits, status_size=bits.status_size).get(entry.index), bits
+
+    def suspension_reason(self, entry: StatusEntry) -> str | None:
+        """The reason the provider gave for suspending the credential at this entry of one
+        of this service's lists: that of its latest suspension, unless it was lifted since
+        (None: not ours, no reason given, or not suspended). Kept as briefly as the bits."""
+        list_id = self.local_list_id(entry.list_url)
+        if list_id is None:
+            return None
+        key = f"{list_id} {entry.index}"
+        cached = self._reason_cache.get(key)
+        if cached is not None:
+            return str(cached[0]) if cached[0] is not None else None
+        reason: str | None = None
+        with self.database.reading() as session:
+            record = StatusLists(session).entry_at(list_id, entry.index)
+            if record is not None and record.credential_row_id is not None:
+                event = AuditLog(session).latest_about_credential(
+                    record.provider_id,
+                    record.credential_row_id,
+                    ("credential.suspended", "credential.reinstated"),
+                )
+                if event is not None and event.action == "credential.suspended":
+                    reason = event.reason
+        self._reason_cache.put(key, (reason,), LOCAL_READ_SECONDS)
+        return reason
 
 
 def _revoked(lists: StatusLists, provider: Provider, credential_row_id: str) -> bool:
