@@ -332,7 +332,15 @@ def assert_fits_and_accessible(page: Any, name: str) -> None:
     overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert overflow[0] <= overflow[1], f"{name}: {overflow[0]} px wide in a {overflow[1]} px window"
     page.add_script_tag(path=str(AXE))
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    # WCAG 2.0-2.2 A and AA (2.2 adds target sizes) and axe's best practices.
+    results = page.evaluate(
+        """() => axe.run(document, {
+            resultTypes: ["violations"],
+            runOnly: {type: "tag", values: [
+                "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"
+            ]},
+        })"""
+    )
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
@@ -682,6 +690,21 @@ def test_the_file_picker_on_a_phone_and_bad_input(browser: Any, site: dict[str, 
     page.fill("#document", "{not json")
     page.click("#verify-button")
     assert "it is not JSON" in page.inner_text("#message")
+    # A passport that is not made as one: said so, in plain words, with nothing to list.
+    broken = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": ["not a credential"],
+    }
+    page.fill("#document", json.dumps(broken))
+    page.click("#verify-button")
+    page.wait_for_selector("#passport-holder .warning")
+    assert page.inner_text("#passport-holder") == (
+        "This passport is not made the way a passport must be, so it cannot be checked. "
+        "A required part of the document is missing or wrongly filled in."
+    )
+    assert page.inner_text("#bottom-line") == "The passport holds no skills."
+    assert page.inner_text("#message") == ""
 
 
 def test_the_printed_report_for_the_hr_file(browser: Any, site: dict[str, Any]) -> None:

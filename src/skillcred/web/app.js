@@ -45,6 +45,7 @@ const TEXT = {
     holderUnbound: "Not signed by the worker: anyone with a copy of the file could show it. Check who the worker is yourself (the name below against an ID, or their e-mail address).",
     holderFailed: "The worker's signature on the passport is not valid: the passport may have been put together by someone else.",
     namesDiffer: "The skills name different people: {names}.",
+    passportInvalid: "This passport is not made the way a passport must be, so it cannot be checked.",
     notAboutHolder: "This skill is about someone other than the worker who signed the passport.",
     verdict: {
       "valid": "Valid",
@@ -192,6 +193,7 @@ const TEXT = {
     holderUnbound: "Niet ondertekend door de medewerker: iedereen met een kopie van het bestand kan het laten zien. Stel zelf vast wie de medewerker is (de naam hieronder met een identiteitsbewijs, of het e-mailadres).",
     holderFailed: "De handtekening van de medewerker op het paspoort klopt niet: het paspoort kan door iemand anders zijn samengesteld.",
     namesDiffer: "De vaardigheden noemen verschillende personen: {names}.",
+    passportInvalid: "Dit paspoort is niet opgebouwd zoals een paspoort moet zijn, en is dus niet te controleren.",
     notAboutHolder: "Deze vaardigheid gaat over iemand anders dan de medewerker die het paspoort ondertekende.",
     verdict: {
       "valid": "Geldig",
@@ -831,7 +833,11 @@ function renderPassport(body) {
 
   const holder = document.getElementById("passport-holder");
   const lines = [];
-  if (holderProof && holderProof.outcome === "failed") {
+  const dataModel = checks.find((c) => c.check === "dataModel");
+  if (dataModel && dataModel.outcome === "failed") {
+    const problem = (dataModel.problems || [])[0] || {};
+    lines.push(element("p", { class: "warning" }, t("passportInvalid"), " ", reasonText(problem, "invalid")));
+  } else if (holderProof && holderProof.outcome === "failed") {
     lines.push(element("p", { class: "warning" }, t("holderFailed")));
   } else if (bound && binding.forThisRequest) {
     lines.push(element("p", {}, t("holderBound")));
