@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from skillcred import Ed25519KeyPair, sign_credential
-from skillcred.services.status import LOCAL_READ_SECONDS
+from skillcred.services import audit
+from skillcred.services.status import LOCAL_READ_SECONDS, REASON_SHOWN
+from skillcred.storage.repositories import Providers
 from tests.conftest import REPO_ROOT
 from tests.support.databases import fresh_database_url
 from tests.support.service import Service, running_service
@@ -161,6 +163,38 @@ def test_a_suspension_shows_the_reason_the_provider_gave_until_it_is_lifted(
     summary = _summary(service, credential)
     assert summary["verdict"] == "suspended"
     assert "suspensionReason" not in summary["status"]
+
+
+def test_a_reason_recorded_before_reasons_were_shown_stays_in_the_audit_trail(
+    service: Service,
+) -> None:
+    """Reasons given while the API said only "kept in the audit trail" are not published
+    now: only a suspension recorded with the reason marked as shown to verifiers is."""
+    provider = _provider(service)
+    credential = _issue(service, provider, REQUEST)
+    _set_status(service, provider, credential, "suspension", True, "pending re-assessment")
+    with service.database.writing() as session:
+        row = Providers(session).by_slug("lasschool")
+        assert row is not None
+        audit.record(
+            session,
+            actor="provider:lasschool",
+            action="credential.suspended",
+            provider_id=row.id,
+            subject=credential["id"],
+            reason="a private note from before",
+            data={"statusListIndex": 1},
+        )
+    summary = _summary(service, credential)
+    assert summary["verdict"] == "suspended"
+    assert "suspensionReason" not in summary["status"]
+    events = service.client.get("/audit/events", headers=_auth(provider)).json()["events"]
+    assert [
+        e["data"].get(REASON_SHOWN) for e in events if e["action"] == "credential.suspended"
+    ] == [
+        True,
+        None,
+    ]
 
 
 def test_the_reasons_behind_a_verdict_carry_their_codes(service: Service) -> None:

@@ -67,6 +67,8 @@ MESSAGE_VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
 STATUS_LISTS_PATH = "/status-lists/"
+#: marks, in a suspension's audit record, a reason given to be shown to verifiers
+REASON_SHOWN = "reasonShownToVerifiers"
 #: how long a worker reuses a list's bits when verifying (a change is visible within it)
 LOCAL_READ_SECONDS = 1.0
 _random = random.SystemRandom()
@@ -353,6 +355,9 @@ class StatusService:
                 "statusListCredential": url,
                 "statusListIndex": entry.index,
                 "version": status_list.version,
+                # Given under the terms that a suspension's reason is shown to verifiers
+                # (reasons recorded before those terms stay in the audit trail alone).
+                **({REASON_SHOWN: True} if action == "credential.suspended" and reason else {}),
             },
             at=self.clock(),
         )
@@ -431,7 +436,8 @@ class StatusService:
     def suspension_reason(self, entry: StatusEntry) -> str | None:
         """The reason the provider gave for suspending the credential at this entry of one
         of this service's lists: that of its latest suspension, unless it was lifted since
-        (None: not ours, no reason given, or not suspended). Kept as briefly as the bits."""
+        (None: not ours, no reason given, not suspended, or a reason recorded before
+        reasons were shown to verifiers). Kept as briefly as the bits."""
         list_id = self.local_list_id(entry.list_url)
         if list_id is None:
             return None
@@ -448,7 +454,11 @@ class StatusService:
                     record.credential_row_id,
                     ("credential.suspended", "credential.reinstated"),
                 )
-                if event is not None and event.action == "credential.suspended":
+                if (
+                    event is not None
+                    and event.action == "credential.suspended"
+                    and orjson.loads(event.data).get(REASON_SHOWN) is True
+                ):
                     reason = event.reason
         self._reason_cache.put(key, (reason,), LOCAL_READ_SECONDS)
         return reason
