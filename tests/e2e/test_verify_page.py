@@ -99,7 +99,12 @@ SKILLS: list[dict[str, Any]] = [
 
 
 def _request(
-    skill: str, level: str, *, holder: dict[str, Any] | None = None, **extra: Any
+    skill: str,
+    level: str,
+    *,
+    holder: dict[str, Any] | None = None,
+    assessed: str = "2026-02-27",
+    **extra: Any,
 ) -> dict[str, Any]:
     return {
         "holder": holder or {"id": PIETER.controller, "name": "Pieter Jansen"},
@@ -107,7 +112,7 @@ def _request(
         "level": level,
         "assessment": {
             "method": "practical",
-            "date": "2026-02-27",
+            "date": assessed,
             "assessor": {"name": "J. de Vries", "qualification": "IWI-C welding inspector"},
             "body": {"name": "Lasinstituut Oost"},
             "narrative": "Three test pieces in positions PA, PB and PF; visual and macro "
@@ -198,6 +203,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 _request(
                     "mig-fillet",
                     "basic",
+                    assessed="2022-02-18",
                     validFrom="2022-03-01T00:00:00Z",
                     validUntil="2024-03-01T00:00:00Z",
                 )
@@ -417,6 +423,7 @@ def expired(page: Any) -> None:
         "Do not rely on this: it was valid until 1 March 2024."
     )
     assert "Valid until\n1 March 2024" in visible_text(page)
+    assert "Assessed on\n18 February 2022" in visible_text(page)
 
 
 FORGED_CLAIMS = [
