@@ -161,7 +161,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     settings = _settings()
     trust_file = Path(args.trust_list) if args.trust_list else settings.trust_list_file
     try:
-        trust_list = load_trust_list(trust_file) if trust_file is not None else {}
+        trust_list = load_trust_list(trust_file) if trust_file is not None else None
     except SkillcredError as exc:
         _fail(exc.detail)
     fetcher = None if args.offline else remote_fetcher(settings)

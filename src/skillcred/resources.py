@@ -14,7 +14,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 @cache
 def data_dir(name: str) -> Path:
-    """Return the folder ``name`` (``contexts``, ``schemas`` or ``migrations``)."""
+    """Return the folder ``name`` (``contexts``, ``schemas``, ``migrations`` or ``docs``)."""
     for candidate in (_PACKAGE_DIR / "_data" / name, _PACKAGE_DIR.parent.parent / name):
         if candidate.is_dir():
             return candidate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from tests.conftest import REPO_ROOT
 from tests.support.service import Service
@@ -93,3 +94,51 @@ def test_unknown_path_and_method_are_problems(service: Service) -> None:
     wrong_method = service.client.delete("/healthz")
     assert wrong_method.status_code == 405
     assert "DELETE is not allowed" in wrong_method.json()["detail"]
+
+
+def test_pages_for_people_load_nothing_from_elsewhere(service: Service) -> None:
+    """The landing page, the employer page and the API docs: each under the strict CSP,
+    and every script and stylesheet they name served here (Swagger UI vendored)."""
+    for path, title in (
+        ("/", "skillcred — an open-standard skills passport"),
+        ("/verify", "Check a skills passport — skillcred"),
+        ("/docs", "API documentation — skillcred"),
+    ):
+        response = service.client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert (
+            "default-src 'none'; script-src 'self'" in response.headers["content-security-policy"]
+        )
+        assert f"<title>{title}</title>" in response.text
+        for asset in re.findall(r'(?:src|href)="(/[^"]*\.(?:js|css))"', response.text):
+            served = service.client.get(asset)
+            assert served.status_code == 200, asset
+            assert "content-security-policy" in served.headers
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', response.text), path
+    profile = service.client.get("/docs/skills-profile")
+    assert profile.status_code == 200 and profile.text.startswith("# The skills passport profile")
+    assert service.client.get("/docs/nothing.js").status_code == 404
+    # FastAPI's own CDN-loading pages are gone.
+    assert service.client.get("/redoc").status_code == 404
+
+
+def test_vendored_swagger_ui_is_what_its_checksums_say() -> None:
+    """scripts/vendor-swagger-ui wrote SHA256SUMS beside the files it copied from the npm
+    package swagger-ui-dist; a file changed by hand (or half updated) fails here."""
+    folder = REPO_ROOT / "src" / "skillcred" / "web" / "swagger-ui"
+    listed = {}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        listed[name] = digest
+    assert set(listed) == {
+        "swagger-ui-bundle.js",
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "swagger-ui.css",
+        "LICENSE",
+        "NOTICE",
+        "VERSION",
+    }
+    for name, digest in listed.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    assert (folder / "VERSION").read_text().strip().count(".") == 2

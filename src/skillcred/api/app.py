@@ -30,6 +30,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         title="skillcred",
         version=__version__,
         description=DESCRIPTION,
+        # /docs is served by the web router from vendored Swagger UI files (FastAPI's own
+        # pages load Swagger UI and ReDoc from a CDN, and are blank offline).
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "issuing", "description": "VC-API issuing, for providers (API key)."},
             {"name": "verifying", "description": "VC-API verification, public."},

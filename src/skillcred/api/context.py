@@ -140,7 +140,7 @@ class AppContext:
         trust_list = (
             load_trust_list(self.settings.trust_list_file)
             if self.settings.trust_list_file is not None
-            else {}
+            else None
         )
         self.schemas = schema_checker(self.settings, self.fetcher)
         self.skills = SkillService(

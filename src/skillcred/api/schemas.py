@@ -135,7 +135,13 @@ class UpdateStatusRequest(BaseModel):
     credentialStatus: CredentialStatusRef
     status: bool = Field(description="true: revoked / suspended; false: lift a suspension.")
     reason: str | None = Field(
-        default=None, max_length=2000, description="Kept in the audit trail."
+        default=None,
+        max_length=2000,
+        description=(
+            "Kept in the audit trail. The reason for a suspension is also shown to whoever "
+            "verifies the credential with this service, until the suspension is lifted "
+            "(e.g. 'pending re-assessment'): write it for an employer, nothing personal."
+        ),
     )
 
 

@@ -204,11 +204,20 @@ class SchemaChecker(Protocol):
         ...
 
 
+#: on what a trusted issuer is trusted: a provider registered here (under its current DID,
+#: or one of its earlier ones), or an entry on the operator's trust list
+TrustBasis = Literal["registered", "registered-earlier-key", "trust-list"]
+
+
 @dataclass(frozen=True, slots=True)
 class TrustAnswer:
     trusted: bool
     name: str | None = None
+    #: the same in words, for people reading the JSON
     source: str | None = None
+    basis: TrustBasis | None = None
+    #: the trust list's own name, when the basis is a trust list that has one
+    trust_list: str | None = None
 
 
 class TrustResolver(Protocol):
@@ -637,6 +646,10 @@ def _trust_check(
         details["issuerName"] = answer.name
     if answer.source:
         details["source"] = answer.source
+    if answer.basis:
+        details["basis"] = answer.basis
+    if answer.trust_list:
+        details["trustList"] = answer.trust_list
     if answer.trusted:
         return CheckResult("issuerTrust", "passed", details=details), []
     warning = Problem(

@@ -48,7 +48,13 @@ from skillcred.services.providers import SignerCache
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
-from skillcred.storage.repositories import Credentials, ListBits, SigningKeys, StatusLists
+from skillcred.storage.repositories import (
+    AuditLog,
+    Credentials,
+    ListBits,
+    SigningKeys,
+    StatusLists,
+)
 from skillcred.storage.writer import BatchWriter
 
 log = logging.getLogger("skillcred.status")
@@ -61,6 +67,8 @@ MESSAGE_VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
 SUSPENSION = "suspension"
 PURPOSES = (REVOCATION, SUSPENSION)
 STATUS_LISTS_PATH = "/status-lists/"
+#: marks, in a suspension's audit record, a reason given to be shown to verifiers
+REASON_SHOWN = "reasonShownToVerifiers"
 #: how long a worker reuses a list's bits when verifying (a change is visible within it)
 LOCAL_READ_SECONDS = 1.0
 _random = random.SystemRandom()
@@ -133,6 +141,7 @@ class StatusService:
         self._pools: dict[tuple[str, str, str], deque[Allocation]] = {}
         self._refills: dict[tuple[str, str, str], Future[list[Allocation]]] = {}
         self._bits_cache = TtlCache(max_entries=256)
+        self._reason_cache = TtlCache(max_entries=256)
         # Re-entrant: a refill that finished already runs its callback inside _refill.
         self._lock = threading.RLock()
 
@@ -346,6 +355,9 @@ class StatusService:
                 "statusListCredential": url,
                 "statusListIndex": entry.index,
                 "version": status_list.version,
+                # Given under the terms that a suspension's reason is shown to verifiers
+                # (reasons recorded before those terms stay in the audit trail alone).
+                **({REASON_SHOWN: True} if action == "credential.suspended" and reason else {}),
             },
             at=self.clock(),
         )
@@ -421,6 +433,36 @@ class StatusService:
                 raise NotFoundError(f"there is no status list {entry.list_url}")
             self._bits_cache.put(list_id, bits, LOCAL_READ_SECONDS)
         return Bitstring(bits.bits, status_size=bits.status_size).get(entry.index), bits
+
+    def suspension_reason(self, entry: StatusEntry) -> str | None:
+        """The reason the provider gave for suspending the credential at this entry of one
+        of this service's lists: that of its latest suspension, unless it was lifted since
+        (None: not ours, no reason given, not suspended, or a reason recorded before
+        reasons were shown to verifiers). Kept as briefly as the bits."""
+        list_id = self.local_list_id(entry.list_url)
+        if list_id is None:
+            return None
+        key = f"{list_id} {entry.index}"
+        cached = self._reason_cache.get(key)
+        if cached is not None:
+            return str(cached[0]) if cached[0] is not None else None
+        reason: str | None = None
+        with self.database.reading() as session:
+            record = StatusLists(session).entry_at(list_id, entry.index)
+            if record is not None and record.credential_row_id is not None:
+                event = AuditLog(session).latest_about_credential(
+                    record.provider_id,
+                    record.credential_row_id,
+                    ("credential.suspended", "credential.reinstated"),
+                )
+                if (
+                    event is not None
+                    and event.action == "credential.suspended"
+                    and orjson.loads(event.data).get(REASON_SHOWN) is True
+                ):
+                    reason = event.reason
+        self._reason_cache.put(key, (reason,), LOCAL_READ_SECONDS)
+        return reason
 
 
 def _revoked(lists: StatusLists, provider: Provider, credential_row_id: str) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillcred.core.verifying import TrustAnswer
+from skillcred.core.verifying import TrustAnswer, TrustBasis
 from skillcred.services.remote import TtlCache
 from skillcred.settings import ConfigurationError
 from skillcred.storage.db import Database
@@ -17,8 +18,19 @@ from skillcred.storage.repositories import Providers
 CACHE_SECONDS = 30.0
 
 
-def load_trust_list(path: Path) -> dict[str, str]:
-    """A JSON file: ``{"issuers": [{"did": "did:web:…", "name": "…"}, …]}`` (or the bare list)."""
+@dataclass(frozen=True, slots=True)
+class TrustList:
+    """The operator's list of issuers trusted besides the providers registered here."""
+
+    #: issuer DID -> the issuer's name
+    issuers: Mapping[str, str] = field(default_factory=dict)
+    #: what the list is, as a reader should see it ("Erkende leerbedrijven SBB", say)
+    name: str | None = None
+
+
+def load_trust_list(path: Path) -> TrustList:
+    """A JSON file: ``{"name": "…", "issuers": [{"did": "did:web:…", "name": "…"}, …]}``
+    (``name`` optional; or the bare list of issuers)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -38,15 +50,23 @@ def load_trust_list(path: Path) -> dict[str, str]:
         ):
             raise ConfigurationError(f"trust list entry {index} needs a 'did' and a 'name'")
         trusted[entry["did"]] = entry["name"]
-    return trusted
+    name = data.get("name") if isinstance(data, Mapping) else None
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ConfigurationError(f"the trust list {path}: 'name' must be a non-empty string")
+    return TrustList(trusted, name.strip() if name else None)
 
 
 class TrustDirectory:
     """A ``TrustResolver``: the providers in the database, then the trust list."""
 
-    def __init__(self, database: Database | None, trust_list: Mapping[str, str] | None = None):
+    def __init__(
+        self, database: Database | None, trust_list: TrustList | Mapping[str, str] | None = None
+    ):
         self._database = database
-        self._trust_list = dict(trust_list or {})
+        if not isinstance(trust_list, TrustList):
+            trust_list = TrustList(dict(trust_list or {}))
+        self._trust_list = dict(trust_list.issuers)
+        self._trust_list_name = trust_list.name
         self._cache = TtlCache()
 
     def lookup(self, issuer: str) -> TrustAnswer:
@@ -63,11 +83,11 @@ class TrustDirectory:
                 found = Providers(session).owner_of_did(issuer)
             if found is not None:
                 provider, did = found
-                source = "provider registered here" + (
-                    " (an earlier key)" if did.retired_at is not None else ""
-                )
-                return TrustAnswer(True, provider.name, source)
+                earlier = did.retired_at is not None
+                source = "provider registered here" + (" (an earlier key)" if earlier else "")
+                basis: TrustBasis = "registered-earlier-key" if earlier else "registered"
+                return TrustAnswer(True, provider.name, source, basis)
         name = self._trust_list.get(issuer)
         if name is not None:
-            return TrustAnswer(True, name, "trust list")
+            return TrustAnswer(True, name, "trust list", "trust-list", self._trust_list_name)
         return TrustAnswer(False)

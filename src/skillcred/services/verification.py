@@ -102,16 +102,25 @@ class ServiceStatusChecker:
         except SkillcredError as exc:
             return self._failed(purpose, "STATUS_RETRIEVAL_ERROR", exc.title, exc.detail, details)
         details["value"] = value
+        meaning, flagged = (
+            parsed.purpose,
+            (bool(value) if parsed.purpose in (REVOCATION, SUSPENSION) else False),
+        )
         if parsed.messages:
             message = parsed.messages.get(value)
             details["message"] = message
             # A multi-state entry (the skills profile's) that says revoked or suspended
             # is reported as such.
             if message in ("revoked", "suspended"):
-                meaning = REVOCATION if message == "revoked" else SUSPENSION
-                return StatusOutcome(meaning, True, None, details)
-        flagged = bool(value) if parsed.purpose in (REVOCATION, SUSPENSION) else False
-        return StatusOutcome(parsed.purpose, flagged, None, details)
+                meaning, flagged = (REVOCATION if message == "revoked" else SUSPENSION), True
+        if meaning == SUSPENSION and flagged and details["source"] == "local":
+            # Our own list: the reason the provider gave ("pending re-assessment") tells
+            # the verifier what a suspension means. Remote lists publish no reasons.
+            assert self.status is not None  # a local value came from it
+            reason = self.status.suspension_reason(parsed)
+            if reason:
+                details["statusReason"] = reason
+        return StatusOutcome(meaning, flagged, None, details)
 
     def _remote_list(self, url: str) -> Mapping[str, Any]:
         cached = self.cache.get(url)

@@ -180,6 +180,8 @@ class AuditEvent(Base):
     """An append-only record of who did what, when and why, chained by hashes."""
 
     __tablename__ = "audit_events"
+    # A credential's own events (what the verifier reads for a suspension's reason).
+    __table_args__ = (Index("ix_audit_events_provider_subject", "provider_id", "subject"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.id"), index=True)

@@ -322,6 +322,10 @@ class StatusLists:
             expect_rows=True,
         )
 
+    def entry_at(self, list_id: str, index: int) -> StatusEntryRecord | None:
+        """The entry at an index of a public list (whose it is: its provider_id)."""
+        return self.session.get(StatusEntryRecord, (list_id, index))
+
     def entry_for(
         self, provider_id: str, credential_row_id: str, purposes: Sequence[str]
     ) -> StatusEntryRecord | None:
@@ -390,6 +394,22 @@ class AuditLog:
 
     def all(self) -> Sequence[AuditEvent]:
         return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+
+    def latest_about_credential(
+        self, provider_id: str, credential_row_id: str, actions: Sequence[str]
+    ) -> AuditEvent | None:
+        """The provider's latest event of one of ``actions`` about one of its credentials."""
+        return self.session.scalar(
+            owned_by(AuditEvent, provider_id)
+            .join(
+                IssuedCredential,
+                (IssuedCredential.credential_id == AuditEvent.subject)
+                & (IssuedCredential.provider_id == AuditEvent.provider_id),
+            )
+            .where(IssuedCredential.id == credential_row_id, AuditEvent.action.in_(actions))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        )
 
 
 class SkillDefinitions:

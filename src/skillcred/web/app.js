@@ -1,216 +1,878 @@
-// The employer's page: paste or drop a credential or passport, see one verdict per skill.
+// The employer's page: open or paste a skill credential or a passport, see one verdict per
+// skill, built for a decision: the verdict and one plain sentence first, then whose skill,
+// what, how it was assessed, who says so and until when. What a document that is not
+// genuine claims is never shown as fact: only struck through, under "what the document
+// claims (not trustworthy)".
+//
 // No build step, no dependencies; it only talks to this service's VC-API endpoints.
+// Reasons from the server are translated by their problem code (REASONS below), never by
+// their English text; an unknown code shows the server's English detail.
 "use strict";
 
 const TEXT = {
   en: {
     title: "Check a skills passport",
-    intro: "Paste a skill credential or a whole passport, or drop its file here. Every check is made by this service against the published standards; nothing is stored.",
-    pasteLabel: "Credential or passport (JSON)",
-    dropHint: "Drop a .json file here, or",
-    chooseFile: "choose a file",
-    verify: "Verify",
+    reportTitle: "Skills verification report",
+    languages: "Language",
+    inputHeading: "Check a document",
+    intro: "Open the passport or skill file the worker gave you (a .json file), or paste its text. The check is made by this service against the published standards; nothing is stored.",
+    chooseFile: "Choose the file",
+    dropHint: "or drop it here",
+    pasteSummary: "Paste the file's text",
+    pasteLabel: "The file's text (JSON)",
+    verify: "Check",
     checking: "Checking…",
-    notJson: "This is not JSON: {error}",
-    notDocument: "This JSON is not a credential or a passport.",
+    print: "Print the report",
+    again: "Check another document",
+    home: "About this service",
+    apiDocs: "API documentation",
+    notJson: "This is not the text of a passport file (it is not JSON): {error}",
+    notDocument: "This file is not a skill credential or a passport.",
     failed: "The service could not check this document: {detail}",
-    resultCredential: "One skill credential",
-    resultPassport: "Passport with {count} skill(s): {good} valid",
-    holderBound: "The passport is signed by its holder ({holder}).",
-    holderUnbound: "The passport is not signed by its holder: it does not show who presents it.",
-    holderFailed: "The holder's signature on the passport is not valid: {reason}",
-    notAboutHolder: "This credential is not about the passport's holder.",
+    resultCredential: "Result of the check",
+    resultPassport: "Passport: {skills}",
+    resultPassportOf: "Passport of {name}: {skills}",
+    checkedAt: "Checked on {when} by the verification service at {service}.",
+    skills: { one: "{n} skill", other: "{n} skills" },
+    allValid: { one: "{skills}: valid.", other: "{skills}: all valid." },
+    mixed: "{skills}: {counts} — do not rely on: {items}.",
+    documentNumber: "document {n}",
+    noSkills: "The passport holds no skills.",
+    countsLabel: "Verdicts",
+    listSeparator: ", ",
+    holderBound: "Signed by the worker's wallet for this check.",
+    holderBoundNotNow: "Signed by the worker's wallet, but not for this check: anyone with a copy of the file could show it. If you need to be sure it is the worker, ask their wallet for the passport on the spot.",
+    holderUnbound: "Not signed by the worker: anyone with a copy of the file could show it. Check who the worker is yourself (the name below against an ID, or their e-mail address).",
+    holderFailed: "The worker's signature on the passport is not valid: the passport may have been put together by someone else.",
+    namesDiffer: "The skills name different people: {names}.",
+    passportInvalid: "This passport is not made the way a passport must be, so it cannot be checked.",
+    notAboutHolder: "This skill is about someone other than the worker who signed the passport.",
     verdict: {
       "valid": "Valid",
+      "untrusted-issuer": "Unknown issuer",
       "revoked": "Revoked",
       "suspended": "Suspended",
       "expired": "Expired",
       "not-yet-valid": "Not yet valid",
       "not-genuine": "Not genuine",
-      "untrusted-issuer": "Untrusted issuer",
       "cannot-check": "Cannot be checked",
       "invalid": "Invalid",
     },
-    explain: {
-      "valid": "Genuine, unchanged, valid today, not revoked, from a provider known here.",
-      "revoked": "The provider has revoked this credential. Do not rely on it.",
-      "suspended": "The provider has suspended this credential for now.",
-      "expired": "The validity period has ended.",
-      "not-yet-valid": "The validity period has not started yet.",
-      "not-genuine": "The signature does not match, or was not made with the issuer's own key: the document was altered or not issued by the provider it names.",
-      "untrusted-issuer": "Genuine and valid, but the issuer is not a provider known to this service.",
-      "cannot-check": "Something needed to check it could not be obtained (see below). It is neither confirmed nor shown false: do not rely on it until it can be checked.",
-      "invalid": "The credential does not meet the rules it must follow.",
+    sentence: {
+      "valid": "You can rely on this: issued by {provider}, unchanged, valid today, and not withdrawn or suspended.",
+      "untrusted-issuer": "Do not rely on this unless you know the issuer yourself: the document is intact, but whoever issued it is not known to this service, and anyone can make such a document.",
+      "revoked": "Do not rely on this: {provider} has withdrawn it for good.",
+      "suspended": "Do not rely on this for now: {provider} has suspended it.",
+      "suspendedBecause": "Do not rely on this for now: {provider} has suspended it — {reason}.",
+      "expired": "Do not rely on this: it was valid until {date}.",
+      "not-yet-valid": "Not yet: it is valid from {date}.",
+      "not-genuine": "Do not rely on this: the document was changed after it was signed, or it was not signed by the issuer it names. Nothing in it can be trusted.",
+      "cannot-check": "Not confirmed, not disproved: this service could not get everything it needs to check it. Do not rely on it until it can be checked.",
+      "invalid": "Do not rely on this: the document is not made the way a skill credential must be, so it cannot be checked.",
     },
-    skill: "Skill", level: "Level", provider: "Provider", issuedBy: "Issuer",
-    validFrom: "Valid from", validUntil: "Valid until", status: "Status",
-    statusActive: "active", statusRevoked: "revoked", statusSuspended: "suspended", statusUnknown: "could not be checked", statusNotChecked: "not checked",
-    noEnd: "no end date", unknown: "unknown", untrustedNote: "not a provider known here",
-    allChecks: "All checks",
-    checks: { proof: "Signature", dataModel: "Data model", validityPeriod: "Validity period", status: "Revocation and suspension", credentialSchema: "Schema", issuerTrust: "Issuer known here" },
-    outcomes: { "passed": "passed", "failed": "failed", "not-performed": "not performed", "skipped": "skipped" },
+    theIssuer: "the issuer",
+    reasonsLabel: "Why",
+    adviceLabel: "What you can do",
+    advice: {
+      "not-genuine": "Ask the worker for the original file they received from the training provider, or ask the provider to confirm the skill.",
+      "cannot-check": "Try again later. If it keeps failing, ask the training provider to confirm the skill.",
+      "invalid": "Ask the worker for the original file they received from the training provider.",
+      "untrusted-issuer": "Find out who issued it before you rely on it, or ask the worker for a credential from a recognised training provider.",
+    },
+    section: { who: "Whose skill", what: "What", how: "How it was assessed", says: "Who says so", until: "Until when" },
+    holderName: "Name",
+    holderNone: "No name is given in the document.",
+    holderKeyOnly: "Identified only by a wallet key, not by name.",
+    holderKeyPassport: "The same wallet key signed the passport.",
+    emailLabel: "E-mail address",
+    emailProtected: "Given as a protected e-mail address. Ask the worker for their e-mail address and check it here:",
+    emailProtectedShort: "A protected e-mail address.",
+    emailField: "The worker's e-mail address",
+    emailCheck: "Check the address",
+    emailMatch: "✓ This is the address it was issued to.",
+    emailNoMatch: "✗ Not this address. Check the spelling, or ask for the address the worker gave the training provider.",
+    emailEmpty: "Type the address first.",
+    emailUnavailable: "This check needs the page to be opened over https.",
+    emailPlain: "E-mail address",
+    skill: "Skill",
+    level: "Level",
+    levelEqf: "{level} — EQF level {eqf}",
+    safety: "Safety",
+    safetyCertificate: "Safety certificate",
+    safetyCritical: "Safety-critical skill",
+    safetyNo: "Not a safety certificate",
+    framework: "Framework",
+    assessedOn: "Assessed on",
+    method: "Method",
+    methods: {
+      "practical": "practical test",
+      "written": "written exam",
+      "oral": "oral exam",
+      "observation": "observation at work",
+      "portfolio": "portfolio",
+      "simulation": "simulation",
+      "recognition-of-prior-learning": "recognition of prior learning",
+    },
+    assessor: "Assessor",
+    assessingBody: "Assessing body",
+    whatWasDone: "What was done",
+    evidence: "Evidence",
+    notStated: "not stated",
+    provider: "Training provider",
+    basis: "Known to this service",
+    trust: {
+      "registered": "Registered with this service.",
+      "registered-earlier-key": "Registered with this service (signed with an earlier key of theirs).",
+      "trust-list": "On the trust list of this service.",
+      "trust-list-named": "On the trust list “{list}”.",
+      "unknown": "No. It calls itself “{name}”, but that name is not verified: it is not a provider known to this service.",
+      "unknownNameless": "No: not a provider known to this service.",
+    },
+    validUntil: "Valid until",
+    noEnd: "no end date",
+    issuedOn: "Issued on",
+    status: "Withdrawn or suspended",
+    statusActive: "Neither (checked just now).",
+    statusRevoked: "Withdrawn for good.",
+    statusSuspended: "Suspended.",
+    statusSuspendedBecause: "Suspended — reason given: {reason}.",
+    statusUnknown: "Could not be checked.",
+    statusNotRevocable: "It names no list through which it could be withdrawn.",
+    claimsUntrusted: "What the document claims (not trustworthy)",
+    claimsUnconfirmed: "What the document says (not confirmed)",
+    claimsUnvouched: "What the unknown issuer states (not vouched for by anyone this service knows)",
+    issuerId: "Issuer's identifier",
+    credentialId: "Document identifier",
+    technical: "Technical details",
+    serverDetail: "Service's detail",
+    checks: {
+      "proof": "Signature",
+      "dataModel": "Structure of the document",
+      "validityPeriod": "Validity dates",
+      "status": "Withdrawn or suspended",
+      "credentialSchema": "Required contents",
+      "issuerTrust": "Issuer known here",
+      "holderProof": "Worker's signature on the passport",
+      "holderBinding": "Shown by the worker",
+      "credentials": "Skills in the passport",
+    },
+    outcomes: { "passed": "OK", "failed": "failed", "not-performed": "could not be checked", "skipped": "skipped" },
   },
   nl: {
     title: "Een vaardighedenpaspoort controleren",
-    intro: "Plak een vaardigheidscredential of een heel paspoort, of sleep het bestand hierheen. Deze dienst controleert alles volgens de gepubliceerde standaarden; er wordt niets bewaard.",
-    pasteLabel: "Credential of paspoort (JSON)",
-    dropHint: "Sleep een .json-bestand hierheen, of",
-    chooseFile: "kies een bestand",
+    reportTitle: "Controlerapport vaardigheden",
+    languages: "Taal",
+    inputHeading: "Een document controleren",
+    intro: "Open het paspoort- of vaardighedenbestand dat u van de medewerker kreeg (een .json-bestand), of plak de tekst ervan. Deze dienst controleert het volgens de gepubliceerde standaarden; er wordt niets bewaard.",
+    chooseFile: "Kies het bestand",
+    dropHint: "of sleep het hierheen",
+    pasteSummary: "De tekst van het bestand plakken",
+    pasteLabel: "De tekst van het bestand (JSON)",
     verify: "Controleren",
     checking: "Bezig met controleren…",
-    notJson: "Dit is geen JSON: {error}",
-    notDocument: "Deze JSON is geen credential en geen paspoort.",
+    print: "Rapport afdrukken",
+    again: "Nog een document controleren",
+    home: "Over deze dienst",
+    apiDocs: "API-documentatie",
+    notJson: "Dit is niet de tekst van een paspoortbestand (het is geen JSON): {error}",
+    notDocument: "Dit bestand is geen vaardigheidsbewijs en geen paspoort.",
     failed: "De dienst kon dit document niet controleren: {detail}",
-    resultCredential: "Eén vaardigheidscredential",
-    resultPassport: "Paspoort met {count} vaardigheid/vaardigheden: {good} geldig",
-    holderBound: "Het paspoort is ondertekend door de houder ({holder}).",
-    holderUnbound: "Het paspoort is niet ondertekend door de houder: het laat niet zien wie het toont.",
-    holderFailed: "De handtekening van de houder op het paspoort is niet geldig: {reason}",
-    notAboutHolder: "Deze credential gaat niet over de houder van het paspoort.",
+    resultCredential: "Uitkomst van de controle",
+    resultPassport: "Paspoort: {skills}",
+    resultPassportOf: "Paspoort van {name}: {skills}",
+    checkedAt: "Gecontroleerd op {when} door de controledienst op {service}.",
+    skills: { one: "{n} vaardigheid", other: "{n} vaardigheden" },
+    allValid: { one: "{skills}: geldig.", other: "{skills}: alle geldig." },
+    mixed: "{skills}: {counts} — niet op vertrouwen: {items}.",
+    documentNumber: "document {n}",
+    noSkills: "Het paspoort bevat geen vaardigheden.",
+    countsLabel: "Uitkomsten",
+    listSeparator: ", ",
+    holderBound: "Voor deze controle ondertekend door de wallet van de medewerker.",
+    holderBoundNotNow: "Ondertekend door de wallet van de medewerker, maar niet voor deze controle: iedereen met een kopie van het bestand kan het laten zien. Wilt u zeker weten dat het de medewerker is, vraag het paspoort dan ter plekke op uit de wallet.",
+    holderUnbound: "Niet ondertekend door de medewerker: iedereen met een kopie van het bestand kan het laten zien. Stel zelf vast wie de medewerker is (de naam hieronder met een identiteitsbewijs, of het e-mailadres).",
+    holderFailed: "De handtekening van de medewerker op het paspoort klopt niet: het paspoort kan door iemand anders zijn samengesteld.",
+    namesDiffer: "De vaardigheden noemen verschillende personen: {names}.",
+    passportInvalid: "Dit paspoort is niet opgebouwd zoals een paspoort moet zijn, en is dus niet te controleren.",
+    notAboutHolder: "Deze vaardigheid gaat over iemand anders dan de medewerker die het paspoort ondertekende.",
     verdict: {
       "valid": "Geldig",
+      "untrusted-issuer": "Onbekende uitgever",
       "revoked": "Ingetrokken",
       "suspended": "Geschorst",
       "expired": "Verlopen",
       "not-yet-valid": "Nog niet geldig",
       "not-genuine": "Niet echt",
-      "untrusted-issuer": "Onbekende uitgever",
       "cannot-check": "Niet te controleren",
       "invalid": "Ongeldig",
     },
-    explain: {
-      "valid": "Echt, ongewijzigd, vandaag geldig, niet ingetrokken, van een aanbieder die hier bekend is.",
-      "revoked": "De aanbieder heeft deze credential ingetrokken. Vertrouw er niet op.",
-      "suspended": "De aanbieder heeft deze credential voorlopig geschorst.",
-      "expired": "De geldigheidsduur is voorbij.",
-      "not-yet-valid": "De geldigheidsduur is nog niet begonnen.",
-      "not-genuine": "De handtekening klopt niet, of is niet met de eigen sleutel van de uitgever gezet: het document is gewijzigd of niet uitgegeven door de aanbieder die erin staat.",
-      "untrusted-issuer": "Echt en geldig, maar de uitgever is geen aanbieder die deze dienst kent.",
-      "cannot-check": "Iets wat nodig is om het te controleren kon niet worden verkregen (zie hieronder). Het is niet bevestigd en niet weerlegd: vertrouw er niet op tot het wel te controleren is.",
-      "invalid": "De credential voldoet niet aan de regels die ervoor gelden.",
+    sentence: {
+      "valid": "U kunt hierop vertrouwen: uitgegeven door {provider}, ongewijzigd, vandaag geldig, niet ingetrokken en niet geschorst.",
+      "untrusted-issuer": "Vertrouw hier alleen op als u de uitgever zelf kent: het document is ongeschonden, maar wie het uitgaf is bij deze dienst niet bekend, en iedereen kan zo'n document maken.",
+      "revoked": "Vertrouw hier niet op: {provider} heeft het definitief ingetrokken.",
+      "suspended": "Vertrouw hier voorlopig niet op: {provider} heeft het geschorst.",
+      "suspendedBecause": "Vertrouw hier voorlopig niet op: {provider} heeft het geschorst — {reason}.",
+      "expired": "Vertrouw hier niet op: het was geldig tot {date}.",
+      "not-yet-valid": "Nog niet: het is geldig vanaf {date}.",
+      "not-genuine": "Vertrouw hier niet op: het document is na het ondertekenen gewijzigd, of niet ondertekend door de uitgever die erin staat. Niets erin is betrouwbaar.",
+      "cannot-check": "Niet bevestigd en niet weerlegd: deze dienst kon niet alles krijgen wat nodig is om het te controleren. Vertrouw er niet op tot het wel te controleren is.",
+      "invalid": "Vertrouw hier niet op: het document is niet opgebouwd zoals een vaardigheidsbewijs moet zijn, en is dus niet te controleren.",
     },
-    skill: "Vaardigheid", level: "Niveau", provider: "Aanbieder", issuedBy: "Uitgever",
-    validFrom: "Geldig vanaf", validUntil: "Geldig tot", status: "Status",
-    statusActive: "actief", statusRevoked: "ingetrokken", statusSuspended: "geschorst", statusUnknown: "kon niet worden gecontroleerd", statusNotChecked: "niet gecontroleerd",
-    noEnd: "geen einddatum", unknown: "onbekend", untrustedNote: "geen aanbieder die hier bekend is",
-    allChecks: "Alle controles",
-    checks: { proof: "Handtekening", dataModel: "Datamodel", validityPeriod: "Geldigheidsduur", status: "Intrekking en schorsing", credentialSchema: "Schema", issuerTrust: "Uitgever hier bekend" },
-    outcomes: { "passed": "in orde", "failed": "afgekeurd", "not-performed": "niet uitgevoerd", "skipped": "overgeslagen" },
+    theIssuer: "de uitgever",
+    reasonsLabel: "Waarom",
+    adviceLabel: "Wat u kunt doen",
+    advice: {
+      "not-genuine": "Vraag de medewerker om het originele bestand van de opleider, of vraag de opleider de vaardigheid te bevestigen.",
+      "cannot-check": "Probeer het later opnieuw. Lukt het dan nog niet, vraag de opleider de vaardigheid te bevestigen.",
+      "invalid": "Vraag de medewerker om het originele bestand van de opleider.",
+      "untrusted-issuer": "Zoek uit wie het uitgaf voordat u erop vertrouwt, of vraag de medewerker om een bewijs van een erkende opleider.",
+    },
+    section: { who: "Van wie", what: "Wat", how: "Hoe beoordeeld", says: "Wie zegt dat", until: "Tot wanneer" },
+    holderName: "Naam",
+    holderNone: "Het document noemt geen naam.",
+    holderKeyOnly: "Alleen aangeduid met een walletsleutel, niet met een naam.",
+    holderKeyPassport: "Dezelfde walletsleutel ondertekende het paspoort.",
+    emailLabel: "E-mailadres",
+    emailProtected: "Vastgelegd als afgeschermd e-mailadres. Vraag de medewerker om het e-mailadres en controleer het hier:",
+    emailProtectedShort: "Een afgeschermd e-mailadres.",
+    emailField: "E-mailadres van de medewerker",
+    emailCheck: "Adres controleren",
+    emailMatch: "✓ Dit is het adres waarvoor het bewijs is uitgegeven.",
+    emailNoMatch: "✗ Niet dit adres. Controleer de spelling, of vraag naar het adres dat de medewerker aan de opleider gaf.",
+    emailEmpty: "Typ eerst het adres.",
+    emailUnavailable: "Deze controle werkt alleen als de pagina via https is geopend.",
+    emailPlain: "E-mailadres",
+    skill: "Vaardigheid",
+    level: "Niveau",
+    levelEqf: "{level} — EQF-niveau {eqf}",
+    safety: "Veiligheid",
+    safetyCertificate: "Veiligheidscertificaat",
+    safetyCritical: "Veiligheidskritische vaardigheid",
+    safetyNo: "Geen veiligheidscertificaat",
+    framework: "Kader",
+    assessedOn: "Beoordeeld op",
+    method: "Methode",
+    methods: {
+      "practical": "praktijktoets",
+      "written": "schriftelijk examen",
+      "oral": "mondeling examen",
+      "observation": "observatie op de werkplek",
+      "portfolio": "portfolio",
+      "simulation": "simulatie",
+      "recognition-of-prior-learning": "erkenning van eerder verworven competenties (EVC)",
+    },
+    assessor: "Beoordelaar",
+    assessingBody: "Beoordelende instelling",
+    whatWasDone: "Wat er is gedaan",
+    evidence: "Bewijsstukken",
+    notStated: "niet vermeld",
+    provider: "Opleider",
+    basis: "Bekend bij deze dienst",
+    trust: {
+      "registered": "Geregistreerd bij deze dienst.",
+      "registered-earlier-key": "Geregistreerd bij deze dienst (ondertekend met een eerdere sleutel van de opleider).",
+      "trust-list": "Op de vertrouwenslijst van deze dienst.",
+      "trust-list-named": "Op de vertrouwenslijst „{list}”.",
+      "unknown": "Nee. Het noemt zich „{name}”, maar die naam is niet gecontroleerd: het is geen opleider die deze dienst kent.",
+      "unknownNameless": "Nee: geen opleider die deze dienst kent.",
+    },
+    validUntil: "Geldig tot",
+    noEnd: "geen einddatum",
+    issuedOn: "Uitgegeven op",
+    status: "Ingetrokken of geschorst",
+    statusActive: "Geen van beide (zojuist gecontroleerd).",
+    statusRevoked: "Definitief ingetrokken.",
+    statusSuspended: "Geschorst.",
+    statusSuspendedBecause: "Geschorst — opgegeven reden: {reason}.",
+    statusUnknown: "Kon niet worden gecontroleerd.",
+    statusNotRevocable: "Het noemt geen lijst waarmee het kan worden ingetrokken.",
+    claimsUntrusted: "Wat het document beweert (niet betrouwbaar)",
+    claimsUnconfirmed: "Wat het document zegt (niet bevestigd)",
+    claimsUnvouched: "Wat de onbekende uitgever verklaart (niemand die deze dienst kent staat ervoor in)",
+    issuerId: "Kenmerk van de uitgever",
+    credentialId: "Kenmerk van het document",
+    technical: "Technische details",
+    serverDetail: "Toelichting van de dienst",
+    checks: {
+      "proof": "Handtekening",
+      "dataModel": "Opbouw van het document",
+      "validityPeriod": "Geldigheidsdatums",
+      "status": "Ingetrokken of geschorst",
+      "credentialSchema": "Verplichte inhoud",
+      "issuerTrust": "Uitgever hier bekend",
+      "holderProof": "Handtekening van de medewerker op het paspoort",
+      "holderBinding": "Getoond door de medewerker",
+      "credentials": "Vaardigheden in het paspoort",
+    },
+    outcomes: { "passed": "in orde", "failed": "afgekeurd", "not-performed": "niet te controleren", "skipped": "overgeslagen" },
   },
+};
+
+// The server's reasons, by problem code (VC 2.0, Data Integrity, Bitstring Status List
+// and skillcred codes). A code not listed here shows the server's own English detail.
+const REASONS = {
+  PROOF_VERIFICATION_ERROR: {
+    en: "The signature does not match the document: it was changed after it was signed, or signed with another key.",
+    nl: "De handtekening past niet bij het document: het is na het ondertekenen gewijzigd, of met een andere sleutel ondertekend.",
+  },
+  ISSUER_MISMATCH: {
+    en: "It was signed with a key that does not belong to the issuer it names: someone else made it in that issuer's name.",
+    nl: "Het is ondertekend met een sleutel die niet van de genoemde uitgever is: iemand anders heeft het op naam van die uitgever gemaakt.",
+  },
+  HOLDER_MISMATCH: {
+    en: "The passport was signed with a key that is not the worker's.",
+    nl: "Het paspoort is ondertekend met een sleutel die niet van de medewerker is.",
+  },
+  MALFORMED_PROOF_ERROR: {
+    en: "The signature is damaged or incomplete.",
+    nl: "De handtekening is beschadigd of onvolledig.",
+  },
+  MISMATCHED_PROOF_PURPOSE_ERROR: {
+    en: "The signature was made for another purpose than vouching for this document.",
+    nl: "De handtekening is voor een ander doel gezet dan om voor dit document in te staan.",
+  },
+  INVALID_CHALLENGE_ERROR: {
+    en: "The passport was not signed for this request.",
+    nl: "Het paspoort is niet voor dit verzoek ondertekend.",
+  },
+  INVALID_DOMAIN_ERROR: {
+    en: "The passport was signed for another website.",
+    nl: "Het paspoort is voor een andere website ondertekend.",
+  },
+  PROOF_TRANSFORMATION_ERROR: {
+    en: "The document uses terms in a way that cannot be read, so its signature cannot be checked.",
+    nl: "Het document gebruikt termen op een manier die niet te lezen is, dus de handtekening is niet te controleren.",
+  },
+  UNKNOWN_CONTEXT: {
+    en: "The document uses a vocabulary this service does not have, so it cannot rebuild what was signed.",
+    nl: "Het document gebruikt een woordenlijst die deze dienst niet heeft, dus kan niet worden nagegaan wat er is ondertekend.",
+  },
+  UNSUPPORTED_CRYPTOSUITE: {
+    en: "It is signed in a way this service cannot check.",
+    nl: "Het is ondertekend op een manier die deze dienst niet kan controleren.",
+  },
+  DID_NOT_RESOLVED: {
+    en: "The issuer's public key could not be fetched (their website did not answer).",
+    nl: "De openbare sleutel van de uitgever kon niet worden opgehaald (hun website gaf geen antwoord).",
+  },
+  DID_RESOLUTION_ERROR: {
+    en: "The issuer's identifier cannot be used to find their public key.",
+    nl: "Met het kenmerk van de uitgever is hun openbare sleutel niet te vinden.",
+  },
+  CREDENTIAL_REVOKED: {
+    en: "The training provider has withdrawn it for good.",
+    nl: "De opleider heeft het definitief ingetrokken.",
+  },
+  CREDENTIAL_SUSPENDED: {
+    en: "The training provider has suspended it for now.",
+    nl: "De opleider heeft het voorlopig geschorst.",
+  },
+  STATUS_RETRIEVAL_ERROR: {
+    en: "Whether it was withdrawn or suspended could not be looked up.",
+    nl: "Of het is ingetrokken of geschorst, kon niet worden opgezocht.",
+  },
+  STATUS_VERIFICATION_ERROR: {
+    en: "The list that says whether it was withdrawn could not be trusted.",
+    nl: "De lijst die zegt of het is ingetrokken, was niet betrouwbaar.",
+  },
+  STATUS_LIST_LENGTH_ERROR: {
+    en: "The list that says whether it was withdrawn is damaged.",
+    nl: "De lijst die zegt of het is ingetrokken, is beschadigd.",
+  },
+  UNSUPPORTED_STATUS_TYPE: {
+    en: "It uses a kind of withdrawal list this service cannot read.",
+    nl: "Het gebruikt een soort intrekkingslijst die deze dienst niet kan lezen.",
+  },
+  PARSING_ERROR: {
+    en: "The document cannot be read.",
+    nl: "Het document is niet te lezen.",
+  },
+  MALFORMED_VALUE_ERROR: {
+    en: "A required part of the document is missing or wrongly filled in.",
+    nl: "Een verplicht onderdeel van het document ontbreekt of is verkeerd ingevuld.",
+  },
+  DATA_LOSS_DETECTION_ERROR: {
+    en: "The document holds parts that are not defined, so they would not be covered by the signature.",
+    nl: "Het document bevat onderdelen die niet gedefinieerd zijn, en die dus niet door de handtekening gedekt zouden zijn.",
+  },
+  SCHEMA_VALIDATION_ERROR: {
+    en: "The document lacks contents its own format requires.",
+    nl: "Het document mist inhoud die het eigen formaat voorschrijft.",
+  },
+  SCHEMA_UNAVAILABLE: {
+    en: "The description of the required contents could not be fetched.",
+    nl: "De beschrijving van de verplichte inhoud kon niet worden opgehaald.",
+  },
+  SCHEMA_NOT_CHECKED: {
+    en: "The required contents were not checked.",
+    nl: "De verplichte inhoud is niet gecontroleerd.",
+  },
+  SCHEMA_TYPE_UNSUPPORTED: {
+    en: "The required contents are described in a way this service cannot read.",
+    nl: "De verplichte inhoud is beschreven op een manier die deze dienst niet kan lezen.",
+  },
+  RANGE_ERROR: {
+    en: "It is outside the dates it is valid.",
+    nl: "Het valt buiten de datums waarop het geldig is.",
+  },
+  UNTRUSTED_ISSUER: {
+    en: "The issuer is not a provider registered with this service, nor on its trust list.",
+    nl: "De uitgever is geen opleider die bij deze dienst is geregistreerd, en staat niet op de vertrouwenslijst.",
+  },
+  HOLDER_BINDING_NOT_PROVEN: {
+    en: "The worker signed the passport, but not for this check: anyone with a copy could show it.",
+    nl: "De medewerker ondertekende het paspoort, maar niet voor deze controle: iedereen met een kopie kan het laten zien.",
+  },
+  SUBJECT_NOT_HOLDER: {
+    en: "A skill in the passport is about someone other than the worker who signed it.",
+    nl: "Een vaardigheid in het paspoort gaat over iemand anders dan de medewerker die het ondertekende.",
+  },
+  CREDENTIAL_NOT_VERIFIED: {
+    en: "Not every skill in the passport holds.",
+    nl: "Niet elke vaardigheid in het paspoort klopt.",
+  },
+};
+
+// What the employer can do when a reason with this code stands in the way.
+const ADVICE = {
+  UNKNOWN_CONTEXT: {
+    en: "Ask the worker or the training provider for the credential in the standard skills passport format, or check it with the provider's own verification service.",
+    nl: "Vraag de medewerker of de opleider om het bewijs in het standaardformaat van het vaardighedenpaspoort, of controleer het bij de eigen controledienst van de opleider.",
+  },
+  DID_NOT_RESOLVED: {
+    en: "Try again later. If it keeps failing, contact the training provider: their public key must be on their website.",
+    nl: "Probeer het later opnieuw. Lukt het dan nog niet, neem contact op met de opleider: hun openbare sleutel moet op hun website staan.",
+  },
+  STATUS_RETRIEVAL_ERROR: {
+    en: "Try again later. If it keeps failing, ask the training provider whether it is still valid.",
+    nl: "Probeer het later opnieuw. Lukt het dan nog niet, vraag de opleider of het nog geldig is.",
+  },
+  UNSUPPORTED_CRYPTOSUITE: {
+    en: "Check it with a verifier that supports this kind of signature, or ask the training provider to confirm it.",
+    nl: "Controleer het met een controledienst die deze soort handtekening kent, of vraag de opleider het te bevestigen.",
+  },
+};
+
+const METHOD_KEYS = new Set(Object.keys(TEXT.en.methods));
+const GENUINE_VERDICTS = new Set(["valid", "untrusted-issuer", "revoked", "suspended", "expired", "not-yet-valid"]);
+const VERDICT_ORDER = ["valid", "untrusted-issuer", "suspended", "revoked", "expired", "not-yet-valid", "cannot-check", "not-genuine", "invalid"];
+const MARKS = {
+  "valid": "✓", "untrusted-issuer": "!", "revoked": "✗", "suspended": "!", "expired": "✗",
+  "not-yet-valid": "!", "not-genuine": "✗", "cannot-check": "?", "invalid": "✗",
 };
 
 let language = "en";
 let lastResult = null;
 
-function t(key, values) {
-  const parts = key.split(".");
-  let text = parts.reduce((node, part) => (node == null ? undefined : node[part]), TEXT[language]);
-  if (text === undefined) text = parts.reduce((node, part) => (node == null ? undefined : node[part]), TEXT.en);
-  if (text === undefined) return key;
-  return String(text).replace(/\{(\w+)\}/g, (_, name) => (values && name in values ? values[name] : ""));
+function lookup(key, table) {
+  return key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), table);
 }
 
-function setLanguage(next) {
-  language = TEXT[next] ? next : "en";
-  document.documentElement.lang = language;
-  try { localStorage.setItem("skillcred-language", language); } catch (error) { /* private mode */ }
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const button of document.querySelectorAll("[data-lang]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === language));
+function t(key, values) {
+  let text = lookup(key, TEXT[language]);
+  if (text === undefined) text = lookup(key, TEXT.en);
+  if (text === undefined) return key;
+  if (typeof text === "object" && values && typeof values.n === "number") {
+    text = text[new Intl.PluralRules(language).select(values.n)] || text.other;
   }
-  document.title = t("title") + " — skillcred";
-  if (lastResult) render(lastResult.kind, lastResult.body);
+  return String(text).replace(/\{(\w+)\}/g, (_, name) => (values && name in values ? String(values[name]) : ""));
+}
+
+function has(key) {
+  return lookup(key, TEXT.en) !== undefined;
+}
+
+function locale() {
+  return language === "nl" ? "nl-NL" : "en-GB";
 }
 
 function element(tag, attributes, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes || {})) {
-    if (value !== null && value !== undefined) node.setAttribute(name, value);
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
   }
-  for (const child of children) {
-    if (child !== null && child !== undefined) node.append(child);
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
   }
   return node;
+}
+
+// Text from the service in English, marked so on a Dutch page (screen readers say it right).
+function english(text) {
+  return element("span", { lang: "en" }, text);
 }
 
 function formatDate(value) {
   if (!value) return null;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return date.toLocaleDateString(language === "nl" ? "nl-NL" : "en-GB", { year: "numeric", month: "long", day: "numeric" });
+  // A date alone (midnight UTC, as an assessment date is written) is that day everywhere.
+  const dateOnly = /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0+)?Z)?$/.test(value);
+  return date.toLocaleDateString(locale(), { year: "numeric", month: "long", day: "numeric", timeZone: dateOnly ? "UTC" : undefined });
+}
+
+function formatMoment(date) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeStyle: "long" }).format(date);
+}
+
+function verdictWord(verdict) {
+  return t("verdict." + (has("verdict." + verdict) ? verdict : "invalid"));
+}
+
+// --- reasons ----------------------------------------------------------------------------
+
+function reasonText(reason, verdict) {
+  if (reason.code === "RANGE_ERROR" && (verdict === "expired" || verdict === "not-yet-valid")) return null;
+  const known = reason.code && REASONS[reason.code];
+  if (known) return document.createTextNode(known[language] || known.en);
+  return english(reason.detail || reason.code || "");
+}
+
+// Verdicts whose sentence says all there is: a list of reasons would only repeat it.
+const SELF_EXPLAINED = new Set(["valid", "revoked", "suspended", "expired", "not-yet-valid"]);
+
+function reasonsBlock(summary, verdict) {
+  if (SELF_EXPLAINED.has(verdict)) return null;
+  const items = [];
+  const seen = new Set();
+  for (const reason of summary.reasons || []) {
+    const key = reason.code && REASONS[reason.code] ? reason.code : reason.detail;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const text = reasonText(reason, verdict);
+    if (text) items.push(element("li", {}, text));
+  }
+  if (!items.length) return null;
+  return element("div", { class: "reasons" },
+    element("p", { class: "label" }, t("reasonsLabel")),
+    element("ul", {}, items));
+}
+
+function adviceBlock(summary, verdict) {
+  let advice = null;
+  for (const reason of summary.reasons || []) {
+    if (reason.code && ADVICE[reason.code]) {
+      advice = ADVICE[reason.code][language] || ADVICE[reason.code].en;
+      break;
+    }
+  }
+  if (!advice && has("advice." + verdict)) advice = t("advice." + verdict);
+  if (!advice) return null;
+  return element("div", { class: "advice" }, element("p", { class: "label" }, t("adviceLabel")), element("p", {}, advice));
+}
+
+// --- facts ------------------------------------------------------------------------------
+
+function fact(label, ...value) {
+  const values = value.flat().filter((v) => v !== null && v !== undefined && v !== "");
+  if (!values.length) return null;
+  return [element("dt", {}, label), element("dd", {}, values)];
+}
+
+function group(key, ...facts) {
+  const pairs = facts.filter(Boolean).flat();
+  if (!pairs.length) return null;
+  return element("section", { class: "facts", "data-group": key },
+    element("h4", {}, t("section." + key)),
+    element("dl", {}, pairs));
+}
+
+function link(url, text, live) {
+  // Links only where the document is vouched for; otherwise the address is shown as text.
+  return live && url ? element("a", { href: url, rel: "noopener noreferrer nofollow" }, text || url) : (text || url);
+}
+
+function whoFacts(summary, context, live) {
+  const holder = summary.holder || {};
+  const facts = [];
+  if (holder.name) facts.push(fact(t("holderName"), holder.name));
+  if (holder.email) facts.push(fact(t("emailPlain"), holder.email));
+  if (holder.emailHash) {
+    facts.push(fact(t("emailLabel"), live ? emailCheck(holder.emailHash, context.index) : t("emailProtectedShort")));
+  }
+  if (!holder.name && !holder.email && !holder.emailHash) {
+    if (holder.id) {
+      facts.push(fact(t("holderName"), t("holderKeyOnly"), context.boundToHolder && summary.subjectIsHolder ? " " + t("holderKeyPassport") : null));
+    } else {
+      facts.push(fact(t("holderName"), t("holderNone")));
+    }
+  }
+  return group("who", ...facts);
+}
+
+function whatFacts(summary, live) {
+  const level = summary.level
+    ? (summary.levelEqf ? t("levelEqf", { level: summary.level, eqf: summary.levelEqf }) : summary.level)
+    : null;
+  let safety = t("safetyNo");
+  if (summary.achievementType === "Certification" || summary.achievementType === "License") safety = t("safetyCertificate");
+  else if (summary.safetyCritical) safety = t("safetyCritical");
+  const frameworks = (summary.frameworks || []).map((f) =>
+    element("span", { class: "framework" }, (f.framework ? f.framework + ": " : ""), link(f.url, f.name || f.url, live)));
+  return group("what",
+    fact(t("skill"), summary.skill || t("notStated")),
+    fact(t("level"), level),
+    fact(t("safety"), summary.achievementType || summary.safetyCritical !== undefined ? safety : null),
+    fact(t("framework"), frameworks));
+}
+
+function howFacts(summary, live) {
+  const assessment = summary.assessment;
+  const evidence = (summary.evidence || []).filter((e) => e.name || e.url);
+  if (!assessment && !evidence.length) return null;
+  const a = assessment || {};
+  const method = a.method ? (METHOD_KEYS.has(a.method) ? t("methods." + a.method) : a.method) : null;
+  const assessor = a.assessor ? a.assessor + (a.qualification ? " (" + a.qualification + ")" : "") : null;
+  const evidenceList = evidence.length
+    ? element("ul", { class: "evidence" }, evidence.map((e) =>
+      element("li", {}, link(e.url, e.name || e.url, live), e.narrative ? " — " + e.narrative : null)))
+    : null;
+  return group("how",
+    fact(t("assessedOn"), formatDate(a.date)),
+    fact(t("method"), method),
+    fact(t("assessor"), assessor),
+    fact(t("assessingBody"), a.body),
+    fact(t("whatWasDone"), a.narrative || a.description),
+    fact(t("evidence"), evidenceList));
+}
+
+function saysFacts(summary, verdict) {
+  const issuer = summary.issuer || {};
+  if (GENUINE_VERDICTS.has(verdict)) {
+    let basis;
+    if (issuer.trust === "trust-list" && issuer.trustList) basis = t("trust.trust-list-named", { list: issuer.trustList });
+    else if (issuer.trust && issuer.trust !== "unknown" && has("trust." + issuer.trust)) basis = t("trust." + issuer.trust);
+    else if (issuer.name) basis = t("trust.unknown", { name: issuer.name });
+    else basis = t("trust.unknownNameless");
+    const known = issuer.trust && issuer.trust !== "unknown";
+    return group("says",
+      known ? fact(t("provider"), issuer.knownName || issuer.name) : null,
+      fact(t("basis"), basis));
+  }
+  return group("says", fact(t("provider"), issuer.name || t("notStated")), fact(t("issuerId"), element("span", { class: "id" }, issuer.id || "—")));
 }
 
 function statusText(status) {
-  if (!status) return t("statusNotChecked");
-  if (status.revoked === "unknown" || status.suspended === "unknown") return t("statusUnknown");
+  if (!status) return null;
   if (status.revoked === true) return t("statusRevoked");
-  if (status.suspended === true) return t("statusSuspended");
+  if (status.suspended === true) {
+    return status.suspensionReason ? t("statusSuspendedBecause", { reason: status.suspensionReason }) : t("statusSuspended");
+  }
+  if (status.revoked === "unknown" || status.suspended === "unknown") return t("statusUnknown");
+  if (status.lists && status.lists.length === 0) return t("statusNotRevocable");
   return t("statusActive");
 }
 
-function checksList(checks) {
+function untilFacts(summary, verdict, claims) {
+  return group("until",
+    fact(t("validUntil"), formatDate(summary.validUntil) || t("noEnd")),
+    fact(t("issuedOn"), formatDate(summary.validFrom)),
+    // The status of a document that is not vouched for is no fact about anything.
+    claims ? null : fact(t("status"), statusText(summary.status)),
+    claims ? fact(t("credentialId"), element("span", { class: "id" }, summary.credentialId || "—")) : null);
+}
+
+function factsOf(summary, verdict, context, { claims, live = !claims }) {
+  return [
+    whoFacts(summary, context, live),
+    whatFacts(summary, live),
+    howFacts(summary, live),
+    saysFacts(summary, claims ? "not-genuine" : verdict),
+    untilFacts(summary, verdict, claims),
+  ];
+}
+
+// --- the hashed e-mail check ------------------------------------------------------------
+
+async function sha256Hex(text) {
+  const digest = await window.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function emailCheck(emailHash, index) {
+  const id = "email-" + index;
+  const input = element("input", { id, type: "email", autocomplete: "off", spellcheck: "false", inputmode: "email" });
+  const answer = element("p", { class: "email-answer", role: "status", "aria-live": "polite" });
+  const button = element("button", { type: "submit", class: "secondary" }, t("emailCheck"));
+  const form = element("form", { class: "email-check" },
+    element("p", {}, t("emailProtected")),
+    element("label", { for: id }, t("emailField")),
+    element("div", { class: "email-row" }, input, button),
+    answer);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const typed = input.value.trim().toLowerCase();
+    answer.className = "email-answer";
+    if (!typed) { answer.textContent = t("emailEmpty"); return; }
+    if (!window.crypto || !window.crypto.subtle) { answer.textContent = t("emailUnavailable"); return; }
+    // Open Badges IdentityHash: sha256 of the address (as the provider wrote it: trimmed,
+    // lower case) followed by the salt; nothing leaves the page.
+    const match = (await sha256Hex(typed + (emailHash.salt || ""))) === emailHash.hash;
+    answer.textContent = match ? t("emailMatch") : t("emailNoMatch");
+    answer.classList.add(match ? "match" : "no-match");
+  });
+  return form;
+}
+
+// --- cards ------------------------------------------------------------------------------
+
+function sentenceFor(summary, verdict) {
+  // Named only as this service knows it: an unknown issuer's name for itself is its claim.
+  const provider = (summary.issuer && summary.issuer.knownName) || t("theIssuer");
+  if (verdict === "suspended" && summary.status && summary.status.suspensionReason) {
+    return t("sentence.suspendedBecause", { provider, reason: summary.status.suspensionReason });
+  }
+  if (verdict === "expired") return t("sentence.expired", { date: formatDate(summary.validUntil) || "—" });
+  if (verdict === "not-yet-valid") return t("sentence.not-yet-valid", { date: formatDate(summary.validFrom) || "—" });
+  return t("sentence." + (has("sentence." + verdict) ? verdict : "invalid"), { provider });
+}
+
+function technicalDetails(checks, summary, genuine, verdict) {
   const list = element("ul", { class: "checks" });
-  for (const check of checks || []) {
-    const item = element("li", {},
-      element("span", {}, (t("checks." + check.check) !== "checks." + check.check ? t("checks." + check.check) : check.check) + ": "),
-      element("span", { class: "outcome" }, t("outcomes." + check.outcome)));
-    for (const problem of check.problems || []) item.append(element("div", { class: "reason" }, problem.detail));
+  // Of a document that is not genuine (or not well-formed) only what shows it matters:
+  // "status: OK" of a forgery would read as a fact about it.
+  const shown = (checks || []).filter((c) => genuine || verdict === "cannot-check" || c.check === "proof" || c.check === "dataModel");
+  for (const check of shown) {
+    const name = has("checks." + check.check) ? t("checks." + check.check) : check.check;
+    const item = element("li", {}, element("span", {}, name + ": "), element("span", { class: "outcome" }, t("outcomes." + check.outcome)));
+    for (const problem of check.problems || []) {
+      item.append(element("div", { class: "detail" }, element("span", { class: "code" }, problem.code), " ", english(problem.detail)));
+    }
     list.append(item);
   }
-  return list;
+  const ids = genuine
+    ? element("dl", { class: "ids" },
+      fact(t("issuerId"), element("span", { class: "id" }, summary.providerDid || "—")),
+      fact(t("credentialId"), element("span", { class: "id" }, summary.credentialId || "—")))
+    : null;
+  return element("details", { class: "technical" }, element("summary", {}, t("technical")), list, ids);
 }
 
-function skillItem(summary, checks) {
-  const verdict = summary.verdict || "invalid";
-  const untrusted = summary.trusted === false;
-  const provider = summary.provider || summary.providerDid || t("unknown");
-  const facts = element("dl", {},
-    element("dt", {}, t("level")), element("dd", {}, summary.level || "—"),
-    element("dt", {}, t("provider")), element("dd", {}, provider + (untrusted ? " (" + t("untrustedNote") + ")" : "")),
-    element("dt", {}, t("issuedBy")), element("dd", { class: "did" }, summary.providerDid || t("unknown")),
-    element("dt", {}, t("validFrom")), element("dd", {}, formatDate(summary.validFrom) || t("unknown")),
-    element("dt", {}, t("validUntil")), element("dd", {}, formatDate(summary.validUntil) || t("noEnd")),
-    element("dt", {}, t("status")), element("dd", {}, statusText(summary.status)));
-  const details = element("details", {}, element("summary", {}, t("allChecks")), checksList(checks));
-  const item = element("li", { class: "skill", "data-verdict": verdict },
-    element("div", { class: "verdict" }, t("verdict." + verdict)),
-    element("h3", {}, summary.skill || t("unknown")),
-    element("p", { class: "explain" }, t("explain." + verdict)),
-    summary.reason && verdict !== "valid" ? element("p", { class: "reason" }, summary.reason) : null,
-    summary.subjectIsHolder === false ? element("p", { class: "reason" }, t("notAboutHolder")) : null,
-    facts, details);
-  return item;
-}
-
-function render(kind, body) {
-  const section = document.getElementById("result");
-  const heading = document.getElementById("result-heading");
-  const holder = document.getElementById("holder");
-  const skills = document.getElementById("skills");
-  skills.replaceChildren();
-  holder.textContent = "";
-  if (kind === "presentation") {
-    const list = body.skills || [];
-    const good = list.filter((s) => s.verdict === "valid").length;
-    heading.textContent = t("resultPassport", { count: list.length, good });
-    const proof = (body.checks || []).find((c) => c.check === "holderProof");
-    const binding = (body.checks || []).find((c) => c.check === "holderBinding");
-    if (proof && proof.outcome === "failed") {
-      holder.textContent = t("holderFailed", { reason: (proof.problems || []).map((p) => p.detail).join("; ") });
-    } else if (binding && binding.bound) {
-      holder.textContent = t("holderBound", { holder: binding.holder || "" });
-    } else {
-      holder.textContent = t("holderUnbound");
-    }
-    (body.credentialResults || []).forEach((result, index) => {
-      skills.append(skillItem(list[index] || {}, result.checks));
-    });
-  } else {
-    heading.textContent = t("resultCredential");
-    skills.append(skillItem(body.summary || {}, body.checks));
+function card(summary, checks, index, context) {
+  const verdict = has("verdict." + summary.verdict) ? summary.verdict : "invalid";
+  const genuine = GENUINE_VERDICTS.has(verdict) && summary.genuine !== false;
+  const number = index + 1;
+  const titleId = "skill-" + index + "-title";
+  // The skill's name is the document's claim: only a genuine one is named by it.
+  const title = genuine && summary.skill ? summary.skill : t("documentNumber", { n: number }).replace(/^./, (c) => c.toUpperCase());
+  const children = [
+    element("div", { class: "card-head" },
+      element("p", { class: "verdict" }, element("span", { class: "mark", "aria-hidden": "true" }, MARKS[verdict] || "?"), " ", verdictWord(verdict)),
+      element("h3", { id: titleId }, title),
+      element("p", { class: "sentence" }, sentenceFor(summary, verdict)),
+      reasonsBlock(summary, verdict),
+      context.boundToHolder && summary.subjectIsHolder === false && genuine ? element("p", { class: "warning" }, t("notAboutHolder")) : null,
+      adviceBlock(summary, verdict)),
+  ];
+  if (genuine && verdict === "untrusted-issuer") {
+    // Intact, but nobody this service knows vouches for it: what it states is shown as
+    // the unknown issuer's word, with no links into it.
+    children.push(element("section", { class: "unvouched", "aria-label": t("claimsUnvouched") },
+      element("p", { class: "unvouched-title" }, t("claimsUnvouched")),
+      element("div", { class: "fact-groups" }, factsOf(summary, verdict, { ...context, index }, { claims: false, live: false }))));
+  } else if (genuine) {
+    children.push(element("div", { class: "fact-groups" }, factsOf(summary, verdict, { ...context, index }, { claims: false })));
+  } else if (summary.skill !== undefined || summary.issuer) {
+    const untrusted = verdict !== "cannot-check";
+    children.push(element("details", { class: untrusted ? "claims untrusted" : "claims unconfirmed" },
+      element("summary", {}, t(untrusted ? "claimsUntrusted" : "claimsUnconfirmed")),
+      element("div", { class: untrusted ? "fact-groups struck" : "fact-groups" }, factsOf(summary, verdict, { ...context, index }, { claims: true }))));
   }
-  section.hidden = false;
+  children.push(technicalDetails(checks, summary, genuine, verdict));
+  return element("li", { class: "skill", "data-verdict": verdict, "aria-labelledby": titleId }, children);
 }
+
+// --- the passport's bottom line -----------------------------------------------------------
+
+function bottomLine(list) {
+  const total = list.length;
+  const skills = t("skills", { n: total });
+  const counts = new Map();
+  for (const s of list) counts.set(s.verdict, (counts.get(s.verdict) || 0) + 1);
+  if (total === 0) return { text: t("noSkills"), counts, worst: "invalid" };
+  if (counts.get("valid") === total) return { text: t("allValid", { n: total, skills }), counts, worst: "valid" };
+  const countText = VERDICT_ORDER.filter((v) => counts.has(v))
+    .map((v) => counts.get(v) + " " + verdictWord(v).toLowerCase()).join(t("listSeparator"));
+  const items = list.map((s, i) => ({ s, i })).filter(({ s }) => s.verdict !== "valid")
+    .map(({ s, i }) => (GENUINE_VERDICTS.has(s.verdict) && s.skill ? s.skill : t("documentNumber", { n: i + 1 })));
+  const worst = VERDICT_ORDER.slice().reverse().find((v) => counts.has(v)) || "invalid";
+  return { text: t("mixed", { skills, counts: countText, items: items.join(t("listSeparator")) }), counts, worst };
+}
+
+function holderName(list) {
+  const names = new Set();
+  for (const s of list) {
+    if (GENUINE_VERDICTS.has(s.verdict) && s.holder && s.holder.name) names.add(s.holder.name.trim());
+  }
+  return names;
+}
+
+function renderPassport(body) {
+  const list = body.skills || [];
+  const checks = body.checks || [];
+  const holderProof = checks.find((c) => c.check === "holderProof");
+  const binding = checks.find((c) => c.check === "holderBinding");
+  const bound = Boolean(binding && binding.bound);
+  const names = holderName(list);
+  const skills = t("skills", { n: list.length });
+  document.getElementById("result-heading").textContent = names.size === 1
+    ? t("resultPassportOf", { name: [...names][0], skills })
+    : t("resultPassport", { skills });
+
+  const line = bottomLine(list);
+  const bottom = document.getElementById("bottom-line");
+  bottom.textContent = line.text;
+  bottom.dataset.verdict = line.worst;
+  bottom.hidden = false;
+
+  const counts = document.getElementById("counts");
+  counts.replaceChildren(...VERDICT_ORDER.filter((v) => line.counts.has(v)).map((v) =>
+    element("li", { "data-verdict": v }, element("span", { class: "mark", "aria-hidden": "true" }, MARKS[v]), " " + line.counts.get(v) + " " + verdictWord(v).toLowerCase())));
+  counts.setAttribute("aria-label", t("countsLabel"));
+  counts.hidden = false;
+
+  const holder = document.getElementById("passport-holder");
+  const lines = [];
+  const dataModel = checks.find((c) => c.check === "dataModel");
+  if (dataModel && dataModel.outcome === "failed") {
+    const problem = (dataModel.problems || [])[0] || {};
+    lines.push(element("p", { class: "warning" }, t("passportInvalid"), " ", reasonText(problem, "invalid")));
+  } else if (holderProof && holderProof.outcome === "failed") {
+    lines.push(element("p", { class: "warning" }, t("holderFailed")));
+  } else if (bound && binding.forThisRequest) {
+    lines.push(element("p", {}, t("holderBound")));
+  } else if (bound) {
+    lines.push(element("p", { class: "caution" }, t("holderBoundNotNow")));
+  } else {
+    lines.push(element("p", { class: "caution" }, t("holderUnbound")));
+  }
+  if (names.size > 1) lines.push(element("p", { class: "warning" }, t("namesDiffer", { names: [...names].join(t("listSeparator")) })));
+  holder.replaceChildren(...lines);
+
+  const context = { boundToHolder: bound };
+  const cards = document.getElementById("skills");
+  (body.credentialResults || []).forEach((result, index) => {
+    cards.append(card(list[index] || { verdict: result.verdict }, result.checks, index, context));
+  });
+}
+
+function render(kind, body, checkedAt) {
+  const cards = document.getElementById("skills");
+  cards.replaceChildren();
+  document.getElementById("passport-holder").replaceChildren();
+  document.getElementById("bottom-line").hidden = true;
+  document.getElementById("counts").hidden = true;
+  document.getElementById("checked-at").textContent = t("checkedAt", { when: formatMoment(checkedAt), service: window.location.origin });
+  if (kind === "presentation") {
+    renderPassport(body);
+  } else {
+    document.getElementById("result-heading").textContent = t("resultCredential");
+    cards.append(card(body.summary || { verdict: body.verdict }, body.checks, 0, { boundToHolder: false }));
+  }
+  document.getElementById("result").hidden = false;
+}
+
+// --- input ------------------------------------------------------------------------------
 
 function showMessage(text) {
   document.getElementById("message").textContent = text || "";
@@ -218,24 +880,24 @@ function showMessage(text) {
 
 async function verify(text) {
   showMessage("");
-  let document_;
+  let parsed;
   try {
-    document_ = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     showMessage(t("notJson", { error: error.message }));
     return;
   }
-  if (!document_ || typeof document_ !== "object" || Array.isArray(document_)) {
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
     showMessage(t("notDocument"));
     return;
   }
-  const types = [].concat(document_.type || []);
+  const types = [].concat(parsed.type || []);
   const kind = types.includes("VerifiablePresentation") ? "presentation" : "credential";
   const url = kind === "presentation" ? "presentations/verify" : "credentials/verify";
   const payload = kind === "presentation"
-    ? { verifiablePresentation: document_, options: { allowUnsignedPresentation: true } }
-    : { verifiableCredential: document_ };
-  const button = window.document.getElementById("verify-button");
+    ? { verifiablePresentation: parsed, options: { allowUnsignedPresentation: true } }
+    : { verifiableCredential: parsed };
+  const button = document.getElementById("verify-button");
   button.disabled = true;
   button.textContent = t("checking");
   try {
@@ -249,9 +911,12 @@ async function verify(text) {
       showMessage(t("failed", { detail: body.detail || response.statusText }));
       return;
     }
-    lastResult = { kind, body };
-    render(kind, body);
-    window.document.getElementById("result-heading").focus();
+    // The time of the check as the service saw it (its Date header), for the report.
+    const served = new Date(response.headers.get("Date") || "");
+    const checkedAt = Number.isNaN(served.getTime()) ? new Date() : served;
+    lastResult = { kind, body, checkedAt };
+    render(kind, body, checkedAt);
+    document.getElementById("result-heading").focus();
   } catch (error) {
     showMessage(t("failed", { detail: error.message }));
   } finally {
@@ -264,9 +929,24 @@ function readFile(file) {
   const reader = new FileReader();
   reader.onload = () => {
     document.getElementById("document").value = reader.result;
+    // The text is there for who wants it, out of the way of the result.
+    document.getElementById("paste").open = false;
     verify(String(reader.result));
   };
   reader.readAsText(file);
+}
+
+function setLanguage(next) {
+  language = TEXT[next] ? next : "en";
+  document.documentElement.lang = language;
+  try { localStorage.setItem("skillcred-language", language); } catch (error) { /* private mode */ }
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === language));
+  }
+  document.title = t("title") + " — skillcred";
+  if (lastResult) render(lastResult.kind, lastResult.body, lastResult.checkedAt);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -283,6 +963,11 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.getElementById("file").addEventListener("change", (event) => {
     if (event.target.files && event.target.files[0]) readFile(event.target.files[0]);
+  });
+  document.getElementById("print-button").addEventListener("click", () => window.print());
+  document.getElementById("again-button").addEventListener("click", () => {
+    document.getElementById("input").scrollIntoView();
+    document.getElementById("file").focus();
   });
   const zone = document.getElementById("drop-zone");
   for (const name of ["dragenter", "dragover"]) {
