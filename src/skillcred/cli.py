@@ -203,7 +203,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _settings() -> Any:
-    from skillcred.settings import ConfigurationError, load_settings
+    from skillcred.errors import ConfigurationError
+    from skillcred.settings import load_settings
 
     try:
         return load_settings()

@@ -14,10 +14,13 @@ STATUS_ERRORS = "https://www.w3.org/ns/credentials/status-list#"
 
 
 class SkillcredError(Exception):
-    """Root of every error this project raises on purpose."""
+    """Root of every error this project raises on purpose.
+
+    ``type_uri`` is derived from ``code`` by :func:`problem_type`, never set by hand, so an
+    error carries the same URI in an HTTP problem and inside a verification result.
+    """
 
     code: str = "SKILLCRED_ERROR"
-    type_uri: str = "urn:skillcred:problem:error"
     title: str = "Error"
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
@@ -26,12 +29,15 @@ class SkillcredError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def type_uri(self) -> str:
+        return problem_type(self.code)
+
 
 class InvalidInputError(SkillcredError):
     """The caller's input cannot be used (malformed JSON, wrong shape, bad value)."""
 
     code = "MALFORMED_VALUE_ERROR"
-    type_uri = VC_ERRORS + "MALFORMED_VALUE_ERROR"
     title = "Malformed value"
 
 
@@ -39,7 +45,6 @@ class ParsingError(InvalidInputError):
     """The input is not a JSON document of the expected kind."""
 
     code = "PARSING_ERROR"
-    type_uri = VC_ERRORS + "PARSING_ERROR"
     title = "Parsing error"
 
 
@@ -47,7 +52,6 @@ class DataModelError(InvalidInputError):
     """A credential or presentation breaks a rule of the VC data model."""
 
     code = "MALFORMED_VALUE_ERROR"
-    type_uri = VC_ERRORS + "MALFORMED_VALUE_ERROR"
     title = "Data model violation"
 
 
@@ -55,7 +59,6 @@ class KeyFormatError(InvalidInputError):
     """A key is not an Ed25519 Multikey (or key file) of the expected form."""
 
     code = "INVALID_KEY"
-    type_uri = "urn:skillcred:problem:invalid-key"
     title = "Invalid key"
 
 
@@ -63,7 +66,6 @@ class JsonLdError(InvalidInputError):
     """JSON-LD processing failed (invalid context, bad term definition, ...)."""
 
     code = "JSONLD_ERROR"
-    type_uri = "urn:skillcred:problem:jsonld"
     title = "JSON-LD processing error"
 
 
@@ -71,7 +73,6 @@ class DocumentLoaderError(JsonLdError):
     """A document (usually a remote @context) is not one the loader serves."""
 
     code = "UNKNOWN_CONTEXT"
-    type_uri = "urn:skillcred:problem:unknown-context"
     title = "Unknown context"
 
 
@@ -82,7 +83,6 @@ class ShippedContextError(SkillcredError):
     """
 
     code = "SHIPPED_CONTEXT_ERROR"
-    type_uri = "urn:skillcred:problem:shipped-context"
     title = "Shipped context corrupt"
 
 
@@ -90,7 +90,6 @@ class SafeModeError(JsonLdError):
     """JSON-LD processing would silently drop or rewrite data (a term, a type, a value)."""
 
     code = "DATA_LOSS_DETECTION_ERROR"
-    type_uri = DI_ERRORS + "DATA_LOSS_DETECTION_ERROR"
     title = "Data would be lost"
 
 
@@ -98,7 +97,6 @@ class ProofGenerationError(SkillcredError):
     """A proof could not be created from the given document and options."""
 
     code = "PROOF_GENERATION_ERROR"
-    type_uri = DI_ERRORS + "PROOF_GENERATION_ERROR"
     title = "Proof generation error"
 
 
@@ -106,7 +104,6 @@ class DidResolutionError(SkillcredError):
     """A DID or DID URL is not valid, or does not name what it should."""
 
     code = "DID_RESOLUTION_ERROR"
-    type_uri = "urn:skillcred:problem:did-resolution"
     title = "DID resolution error"
 
 
@@ -116,8 +113,14 @@ class DidNotResolvedError(DidResolutionError):
     so what depends on it cannot be checked — it is not shown false either."""
 
     code = "DID_NOT_RESOLVED"
-    type_uri = "urn:skillcred:problem:did-not-resolved"
     title = "DID document unavailable"
+
+
+class VerificationMethodError(DidResolutionError):
+    """The verification method is missing, unusable or not authorised for the purpose."""
+
+    code = "INVALID_VERIFICATION_METHOD"
+    title = "Invalid verification method"
 
 
 def problem_type(code: str) -> str:
@@ -134,6 +137,20 @@ def problem_type(code: str) -> str:
         return STATUS_ERRORS + code
     return "urn:skillcred:problem:" + code.lower().replace("_", "-")
 
+
+#: the problem ``type`` URIs answered over HTTP before they were derived from the code
+#: (docs/errors.md, "Earlier URIs"): code -> earlier URI
+EARLIER_TYPE_URIS: dict[str, str] = {
+    "SKILLCRED_ERROR": "urn:skillcred:problem:error",
+    "CONFIGURATION_ERROR": "urn:skillcred:problem:error",
+    "KEY_STORE_ERROR": "urn:skillcred:problem:error",
+    "JSONLD_ERROR": "urn:skillcred:problem:jsonld",
+    "DID_RESOLUTION_ERROR": "urn:skillcred:problem:did-resolution",
+    "INVALID_VERIFICATION_METHOD": "urn:skillcred:problem:did-resolution",
+    "REMOTE_FETCH_ERROR": "urn:skillcred:problem:remote-fetch",
+    "SHIPPED_CONTEXT_ERROR": "urn:skillcred:problem:shipped-context",
+    "RANGE_ERROR": STATUS_ERRORS + "RANGE_ERROR",
+}
 
 _VC_CODES = frozenset(
     {"PARSING_ERROR", "CRYPTOGRAPHIC_SECURITY_ERROR", "MALFORMED_VALUE_ERROR", "RANGE_ERROR"}
@@ -162,7 +179,6 @@ class RequestError(InvalidInputError):
     """The request itself is wrong: an unknown option, a bad header, a wrong field."""
 
     code = "INVALID_REQUEST"
-    type_uri = "urn:skillcred:problem:invalid-request"
     title = "Invalid request"
 
 
@@ -171,7 +187,6 @@ class LimitExceededError(InvalidInputError):
     status entries, credentials, rows or nesting than the documented limits)."""
 
     code = "LIMIT_EXCEEDED"
-    type_uri = "urn:skillcred:problem:limit-exceeded"
     title = "Limit exceeded"
 
 
@@ -179,7 +194,6 @@ class IssuerMismatchError(RequestError):
     """The credential names an issuer other than the caller."""
 
     code = "ISSUER_MISMATCH"
-    type_uri = "urn:skillcred:problem:issuer-mismatch"
     title = "Issuer mismatch"
 
 
@@ -187,19 +201,16 @@ class AuthenticationError(SkillcredError):
     """No credentials, or credentials that are not valid."""
 
     code = "UNAUTHENTICATED"
-    type_uri = "urn:skillcred:problem:unauthenticated"
     title = "Authentication required"
 
 
 class PermissionDeniedError(SkillcredError):
     code = "FORBIDDEN"
-    type_uri = "urn:skillcred:problem:forbidden"
     title = "Not allowed"
 
 
 class NotFoundError(SkillcredError):
     code = "NOT_FOUND"
-    type_uri = "urn:skillcred:problem:not-found"
     title = "Not found"
 
 
@@ -207,7 +218,6 @@ class ConflictError(SkillcredError):
     """The request conflicts with the current state (a duplicate, a request in flight)."""
 
     code = "CONFLICT"
-    type_uri = "urn:skillcred:problem:conflict"
     title = "Conflict"
 
 
@@ -215,7 +225,6 @@ class IdempotencyKeyReusedError(SkillcredError):
     """An Idempotency-Key was sent again with a different request."""
 
     code = "IDEMPOTENCY_KEY_REUSED"
-    type_uri = "urn:skillcred:problem:idempotency-key-reused"
     title = "Idempotency key reused"
 
 
@@ -223,9 +232,35 @@ class StatusListError(SkillcredError):
     """A status list could not be used to learn a credential's status (BSL v1.0 §3.6)."""
 
     code = "STATUS_VERIFICATION_ERROR"
-    type_uri = STATUS_ERRORS + "STATUS_VERIFICATION_ERROR"
     title = "Status verification error"
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
-        super().__init__(detail, code=code)
-        self.type_uri = STATUS_ERRORS + self.code
+
+class ConfigurationError(SkillcredError):
+    """The settings are unusable or unsafe for the chosen environment."""
+
+    code = "CONFIGURATION_ERROR"
+    title = "Configuration error"
+
+
+class KeyStoreError(SkillcredError):
+    """A signing key cannot be opened or used (no master key for it, a damaged ciphertext)."""
+
+    code = "KEY_STORE_ERROR"
+    title = "Signing key unavailable"
+
+
+class RemoteFetchError(SkillcredError):
+    code = "REMOTE_FETCH_ERROR"
+    title = "Remote document unavailable"
+
+    def __init__(self, detail: str, *, outcome: str = "error") -> None:
+        super().__init__(detail)
+        #: for the metrics: error, timeout, too-slow, too-large, skipped (budget or caps)
+        self.outcome = outcome
+
+
+class RemoteRefusedError(RemoteFetchError):
+    """The URL points somewhere this service will not connect to."""
+
+    code = "REMOTE_ADDRESS_REFUSED"
+    title = "Remote address refused"

@@ -21,16 +21,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from skillcred.core.verifying import Limits
-from skillcred.errors import SkillcredError
+from skillcred.errors import ConfigurationError
 
 log = logging.getLogger("skillcred.settings")
-
-
-class ConfigurationError(SkillcredError):
-    """The settings are unusable or unsafe for the chosen environment."""
-
-    code = "CONFIGURATION_ERROR"
-    title = "Configuration error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,7 @@ def test_database_file_has_no_secret_in_the_clear(tmp_path: Path) -> None:
 
 
 def test_wrong_master_key_cannot_open_signing_keys(tmp_path: Path) -> None:
-    from skillcred.services.keystore import KeyStoreError
+    from skillcred.errors import KeyStoreError
 
     with (
         fresh_database_url("sqlite", tmp_path) as url,

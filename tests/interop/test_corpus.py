@@ -28,8 +28,8 @@ from skillcred.core.datetimes import parse_date_time
 from skillcred.core.dids.resolver import MethodResolver
 from skillcred.core.dids.web import did_web_url
 from skillcred.core.schemas import JsonSchemaChecker
-from skillcred.errors import DidNotResolvedError
-from skillcred.services.remote import GuardedFetcher, RemoteFetchError
+from skillcred.errors import DidNotResolvedError, RemoteFetchError
+from skillcred.services.remote import GuardedFetcher
 from skillcred.services.verification import build_verifier
 from tests.support.https_server import DocumentServer, document_server
 from tests.support.reference import ReferenceImplementation

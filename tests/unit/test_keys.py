@@ -6,12 +6,11 @@ import pytest
 
 from skillcred.core.dids.key import did_document_json, resolve_did_key
 from skillcred.core.dids.resolver import (
-    VerificationMethodError,
     dereference_verification_method,
     did_key_only,
 )
 from skillcred.core.keys import Ed25519KeyPair, Ed25519PublicMultikey, load_key_file
-from skillcred.errors import DidResolutionError, KeyFormatError
+from skillcred.errors import DidResolutionError, KeyFormatError, VerificationMethodError
 from tests.conftest import load_vector, read_vector
 
 VECTOR_PUBLIC = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"

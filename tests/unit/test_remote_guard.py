@@ -11,10 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from skillcred.errors import RemoteFetchError, RemoteRefusedError
 from skillcred.services.remote import (
     GuardedFetcher,
-    RemoteFetchError,
-    RemoteRefusedError,
     _is_public,
     fetch_budget,
 )

@@ -122,7 +122,7 @@ def install(app: FastAPI) -> None:
             detail=detail,
             type_uri=errors.problem_type("PARSING_ERROR")
             if is_json_error
-            else errors.RequestError.type_uri,
+            else errors.problem_type(errors.RequestError.code),
             code="PARSING_ERROR" if is_json_error else "INVALID_REQUEST",
             instance=request.url.path,
         )

@@ -15,15 +15,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from skillcred.core.keys import Ed25519KeyPair
-from skillcred.errors import SkillcredError
+from skillcred.errors import KeyStoreError
 from skillcred.settings import MasterKey
 
 _NONCE_BYTES = 12
-
-
-class KeyStoreError(SkillcredError):
-    code = "KEY_STORE_ERROR"
-    title = "Signing key unavailable"
 
 
 class KeyStore:

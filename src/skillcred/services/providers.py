@@ -18,9 +18,15 @@ from sqlalchemy.orm import Session
 from skillcred.core.datetimes import utc_now
 from skillcred.core.dids.key import did_key_for, did_key_verification_method
 from skillcred.core.keys import Ed25519KeyPair
-from skillcred.errors import AuthenticationError, ConflictError, NotFoundError, RequestError
+from skillcred.errors import (
+    AuthenticationError,
+    ConflictError,
+    KeyStoreError,
+    NotFoundError,
+    RequestError,
+)
 from skillcred.services import audit
-from skillcred.services.keystore import KeyStore, KeyStoreError
+from skillcred.services.keystore import KeyStore
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import ApiKey, Provider, ProviderDid, SigningKey

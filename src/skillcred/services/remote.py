@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from skillcred.errors import SkillcredError
+from skillcred.errors import RemoteFetchError, RemoteRefusedError
 from skillcred.services.metrics import REMOTE_FETCHES
 
 MAX_REDIRECTS = 3
@@ -112,25 +112,6 @@ class _InFlight:
                 self._hosts[host] -= 1
                 if not self._hosts[host]:
                     del self._hosts[host]
-
-
-class RemoteFetchError(SkillcredError):
-    code = "REMOTE_FETCH_ERROR"
-    type_uri = "urn:skillcred:problem:remote-fetch"
-    title = "Remote document unavailable"
-
-    def __init__(self, detail: str, *, outcome: str = "error") -> None:
-        super().__init__(detail)
-        #: for the metrics: error, timeout, too-slow, too-large, skipped (budget or caps)
-        self.outcome = outcome
-
-
-class RemoteRefusedError(RemoteFetchError):
-    """The URL points somewhere this service will not connect to."""
-
-    code = "REMOTE_ADDRESS_REFUSED"
-    type_uri = "urn:skillcred:problem:remote-address-refused"
-    title = "Remote address refused"
 
 
 Resolve = Callable[[str, int], list[str]]

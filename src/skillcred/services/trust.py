@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from skillcred.core.verifying import TrustAnswer, TrustBasis
+from skillcred.errors import ConfigurationError
 from skillcred.services.remote import TtlCache
-from skillcred.settings import ConfigurationError
 from skillcred.storage.db import Database
 from skillcred.storage.repositories import Providers
 

@@ -22,11 +22,12 @@ from skillcred.core.verifying import Limits, StatusOutcome, VerificationResult, 
 from skillcred.errors import (
     DataModelError,
     DidNotResolvedError,
+    RemoteFetchError,
     SkillcredError,
     StatusListError,
 )
 from skillcred.services import metrics
-from skillcred.services.remote import GuardedFetcher, RemoteFetchError, TtlCache, fetch_budget
+from skillcred.services.remote import GuardedFetcher, TtlCache, fetch_budget
 from skillcred.services.status import REVOCATION, SUSPENSION, StatusService
 
 DID_CACHE_SECONDS = 300.0

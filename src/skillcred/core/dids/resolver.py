@@ -15,20 +15,17 @@ import base58
 
 from skillcred.core.dids.key import DID_KEY_PREFIX, resolve_did_key
 from skillcred.core.keys import Ed25519PublicMultikey
-from skillcred.errors import DidNotResolvedError, DidResolutionError, KeyFormatError
+from skillcred.errors import (
+    DidNotResolvedError,
+    KeyFormatError,
+    VerificationMethodError,
+)
 
 
 class DidResolver(Protocol):
     def resolve(self, did: str) -> Mapping[str, Any]:
         """The DID document of ``did``; raises DidResolutionError when it cannot."""
         ...
-
-
-class VerificationMethodError(DidResolutionError):
-    """The verification method is missing, unusable or not authorised for the purpose."""
-
-    code = "INVALID_VERIFICATION_METHOD"
-    title = "Invalid verification method"
 
 
 class MethodResolver:
@@ -147,7 +144,6 @@ __all__ = [
     "DID_KEY_PREFIX",
     "DidResolver",
     "MethodResolver",
-    "VerificationMethodError",
     "dereference_verification_method",
     "did_key_only",
 ]
