@@ -118,7 +118,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def _local_service(settings: Any) -> Any:
     """The service's composition when this machine holds its database, else None."""
-    from skillcred.api.context import AppContext
+    from skillcred.services.runtime import AppContext
 
     if settings.is_sqlite and not settings.database_url:
         if not (settings.data_dir / "skillcred.db").exists():
@@ -145,9 +145,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Verify without a server: DIDs, status lists and allowed schemas are fetched with
     the same guards as the service (``--offline``: nothing is fetched, and what could not
     be checked — a status, a did:web document — makes the verdict *cannot check*)."""
-    from skillcred.api.context import remote_fetcher, schema_checker
     from skillcred.core.passport import report
     from skillcred.core.verifying import parse_checks
+    from skillcred.services.runtime import remote_fetcher, schema_checker
     from skillcred.services.trust import TrustDirectory, load_trust_list
     from skillcred.services.verification import BudgetedVerifier, build_verifier
 
@@ -319,7 +319,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def _context() -> Any:
     """The service's composition (database, keys, status lists) for commands that issue."""
-    from skillcred.api.context import AppContext
+    from skillcred.services.runtime import AppContext
     from skillcred.storage.migrate import upgrade
 
     settings = _settings()

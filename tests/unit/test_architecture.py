@@ -67,3 +67,23 @@ def test_openapi_yaml_is_what_the_app_serves() -> None:
     assert committed == openapi_for_docs(), (
         "openapi.yaml is stale: regenerate it with `skillcred openapi > openapi.yaml`"
     )
+
+
+def test_nothing_below_the_api_imports_it() -> None:
+    """The composition root (services/runtime.py) is below the HTTP layer: the CLI and the
+    services build on it, never on skillcred.api. The CLI names the app only where the
+    HTTP API is the subject: to serve it and to print its OpenAPI document."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)} imports {name}"
+        for folder in ("core", "services", "storage")
+        for path in sorted((SRC / folder).rglob("*.py"))
+        for name in _imports(path)
+        if name == "skillcred.api" or name.startswith("skillcred.api.")
+    ]
+    offenders += [
+        f"cli.py imports {name}"
+        for name in _imports(SRC / "cli.py")
+        if (name == "skillcred.api" or name.startswith("skillcred.api."))
+        and name != "skillcred.api.app"
+    ]
+    assert offenders == []

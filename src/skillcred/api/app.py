@@ -10,10 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from skillcred import __version__
 from skillcred.api import problems
-from skillcred.api.context import AppContext
 from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
 from skillcred.api.routers import admin, audit, credentials, ops, public, skills, verify, web
 from skillcred.logs import configure as configure_logging
+from skillcred.services.runtime import AppContext
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
 

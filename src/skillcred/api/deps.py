@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import SecretStr
 
-from skillcred.api.context import AppContext
 from skillcred.errors import AuthenticationError, PermissionDeniedError
+from skillcred.services.runtime import AppContext
 from skillcred.storage.models import Provider
 
 # Dependencies are ``async def``: they do no blocking work (current_provider reads the

@@ -1,4 +1,6 @@
-"""What one running app holds: settings, database, key store, loader, caches."""
+"""The composition root: what one running service holds (settings, database, key store,
+loader, caches, the services built from them). The HTTP app and the CLI both build theirs
+here; nothing in it knows HTTP."""
 
 from __future__ import annotations
 
