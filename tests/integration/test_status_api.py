@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import rfc8785
 
 from skillcred.core.status_list import MIN_ENTRIES, Bitstring
 from tests.integration.test_issuing_api import CREDENTIAL, verifier_for
@@ -258,6 +260,11 @@ def test_audit_trail_records_who_when_and_why(service: Service) -> None:
     assert all(e["subject"] != other["did"] for e in events)
     assert all(len(e["hash"]) == len(e["prevHash"]) == 64 for e in events)
     assert len({e["hash"] for e in events}) == len(events)
+    # every field shown is the one hashed: an auditor recomputes each hash from the JSON
+    for event in events:
+        shown = {k: v for k, v in event.items() if k != "hash"}
+        assert hashlib.sha256(rfc8785.dumps(shown)).hexdigest() == event["hash"]
+    assert {e["providerId"] for e in events} == {events[0]["providerId"]}
 
     assert service.client.get("/audit/events").status_code == 401
     page = service.client.get(

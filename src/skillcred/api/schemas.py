@@ -154,7 +154,11 @@ class UpdateStatusResponse(BaseModel):
 
 
 class AuditEventOut(BaseModel):
+    """One audit record: every field but ``hash`` is covered by ``hash`` (SHA-256 of the
+    RFC 8785 JSON of those fields), so anyone can recompute it from this JSON."""
+
     seq: int
+    providerId: str | None = Field(description="The provider's internal id (null: no provider).")
     occurredAt: str
     actor: str
     action: str

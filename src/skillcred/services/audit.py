@@ -30,8 +30,11 @@ def _timestamp(moment: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_hash(event: AuditEvent) -> str:
-    fields = {
+def chained_fields(event: AuditEvent) -> dict[str, Any]:
+    """The one list of what a record's hash covers; its JSON is these plus the hash, so a
+    field added here is both hashed and shown, and anyone can recompute the hash from
+    the JSON."""
+    return {
         "seq": event.seq,
         "providerId": event.provider_id,
         "occurredAt": _timestamp(event.occurred_at),
@@ -42,7 +45,10 @@ def event_hash(event: AuditEvent) -> str:
         "data": orjson.loads(event.data),
         "prevHash": event.prev_hash,
     }
-    return hashlib.sha256(jcs(fields)).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(jcs(chained_fields(event))).hexdigest()
 
 
 def record(
@@ -121,14 +127,4 @@ def events_page(
 
 
 def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "occurredAt": _timestamp(event.occurred_at),
-        "actor": event.actor,
-        "action": event.action,
-        "subject": event.subject,
-        "reason": event.reason,
-        "data": orjson.loads(event.data),
-        "prevHash": event.prev_hash,
-        "hash": event.hash,
-    }
+    return {**chained_fields(event), "hash": event.hash}
