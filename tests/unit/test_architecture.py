@@ -1,5 +1,6 @@
-"""The layers stay apart: the core knows nothing of HTTP or the database (STYLE.md §1),
-only storage runs queries, and openapi.yaml is exactly what the app serves."""
+"""The walls of docs/architecture.md ("The rooms"): the core knows nothing of HTTP or the
+database, only storage runs queries, nothing below the API imports it, and openapi.yaml is
+exactly what the app serves."""
 
 from __future__ import annotations
 
