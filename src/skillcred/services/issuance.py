@@ -16,7 +16,6 @@ import orjson
 from anyio import CapacityLimiter, to_thread
 from sqlalchemy.orm import Session
 
-from skillcred.core.cryptosuites import SIGNING_SUITES
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
 from skillcred.core.datamodel import ValidityPeriod, check_credential, is_url, issuer_id
 from skillcred.core.datetimes import utc_now
@@ -30,7 +29,6 @@ from skillcred.errors import (
     DataModelError,
     IdempotencyKeyReusedError,
     IssuerMismatchError,
-    RequestError,
 )
 from skillcred.services import audit, metrics
 from skillcred.services.providers import ProviderDirectory, SignerCache
@@ -40,37 +38,15 @@ from skillcred.storage.models import IdempotencyKey, IssuedCredential, Provider
 from skillcred.storage.repositories import Credentials, DuplicateError, IdempotencyKeys
 from skillcred.storage.writer import BatchWriter
 
-ISSUE_OPTIONS = ("cryptosuite", "created", "statusPurposes")
-
 
 @dataclass(frozen=True, slots=True)
 class IssueOptions:
+    """How to issue, already checked at the edge (``api/options.py``)."""
+
     cryptosuite: str = "eddsa-rdfc-2022"
     created: str | None = None
     #: the status purposes asked for (None: the default, see services.status)
     status_purposes: Any = None
-
-    @classmethod
-    def parse(cls, raw: Any) -> IssueOptions:
-        if raw is None:
-            return cls()
-        if not isinstance(raw, Mapping):
-            raise RequestError("options must be a JSON object")
-        unknown = sorted(set(raw) - set(ISSUE_OPTIONS))
-        if unknown:
-            raise RequestError(
-                f"unknown option {unknown[0]!r}; this issuer understands "
-                + ", ".join(repr(o) for o in ISSUE_OPTIONS)
-            )
-        suite = raw.get("cryptosuite", "eddsa-rdfc-2022")
-        if suite not in SIGNING_SUITES:
-            raise RequestError(
-                f"unknown cryptosuite {suite!r}; use 'eddsa-rdfc-2022' or 'eddsa-jcs-2022'"
-            )
-        created = raw.get("created")
-        if created is not None and not isinstance(created, str):
-            raise RequestError("options.created must be a dateTimeStamp string")
-        return cls(cryptosuite=suite, created=created, status_purposes=raw.get("statusPurposes"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from skillcred.api.deps import Context, CurrentProvider
 from skillcred.api.json import JsonRoute, issued_response, json_response, wrapped
+from skillcred.api.options import IssueRequestOptions
 from skillcred.api.schemas import (
     PROBLEM,
     CredentialResponse,
@@ -42,7 +43,10 @@ async def issue_credential(
     request: Request,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=255)] = None,
 ) -> Response:
-    options = IssueOptions.parse(body.options)
+    asked = IssueRequestOptions.parse(body.options)
+    options = IssueOptions(
+        cryptosuite=asked.cryptosuite, created=asked.created, status_purposes=asked.statusPurposes
+    )
     if idempotency_key is not None and not idempotency_key.strip():
         raise RequestError("the Idempotency-Key header must not be empty")
     fingerprint = (

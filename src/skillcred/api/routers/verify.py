@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -12,6 +11,10 @@ from starlette.responses import Response
 
 from skillcred.api.deps import Context
 from skillcred.api.json import JsonRoute, json_response
+from skillcred.api.options import (
+    VerifyCredentialRequestOptions,
+    VerifyPresentationRequestOptions,
+)
 from skillcred.api.schemas import (
     PROBLEM,
     VerificationResponse,
@@ -19,45 +22,10 @@ from skillcred.api.schemas import (
     VerifyPresentationRequest,
 )
 from skillcred.core.passport import report
-from skillcred.core.verifying import Check, VerificationResult, parse_checks
-from skillcred.errors import RequestError
+from skillcred.core.verifying import VerificationResult
 
 router = APIRouter(tags=["verifying"], route_class=JsonRoute)
 RESULT: dict[str, Any] = {"model": VerificationResponse}
-
-CREDENTIAL_OPTIONS = ("checks",)
-PRESENTATION_OPTIONS = ("checks", "challenge", "domain", "allowUnsignedPresentation")
-
-
-def _options(raw: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise RequestError("options must be a JSON object")
-    unknown = sorted(set(raw) - set(allowed))
-    if unknown:
-        raise RequestError(
-            f"unknown option {unknown[0]!r}; this verifier understands "
-            + ", ".join(repr(a) for a in allowed)
-        )
-    options = dict(raw)
-    for name in ("challenge", "domain"):
-        if name in options and not isinstance(options[name], str):
-            raise RequestError(f"options.{name} must be a string")
-    if "allowUnsignedPresentation" in options and not isinstance(
-        options["allowUnsignedPresentation"], bool
-    ):
-        raise RequestError("options.allowUnsignedPresentation must be true or false")
-    return options
-
-
-def _checks(options: Mapping[str, Any]) -> frozenset[Check] | None:
-    raw = options.get("checks")
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-        raise RequestError("options.checks must be an array of check names")
-    return parse_checks(raw)
 
 
 def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
@@ -88,12 +56,11 @@ def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
     ),
 )
 async def verify_credential(body: VerifyCredentialRequest, context: Context) -> Response:
-    options = _options(body.options, CREDENTIAL_OPTIONS)
-    checks = _checks(options)
+    options = VerifyCredentialRequestOptions.parse(body.options)
     credential = body.verifiableCredential
     context.verifier.limits.check(credential, "credential")  # past a limit: a 422 problem
     result = await to_thread.run_sync(
-        partial(context.verification.verify_credential, credential, checks=checks),
+        partial(context.verification.verify_credential, credential, checks=options.selected_checks),
         limiter=context.verify_limiter,
     )
     return _answer(result, report(credential, result))
@@ -113,18 +80,17 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
     ),
 )
 async def verify_presentation(body: VerifyPresentationRequest, context: Context) -> Response:
-    options = _options(body.options, PRESENTATION_OPTIONS)
-    checks = _checks(options)
+    options = VerifyPresentationRequestOptions.parse(body.options)
     presentation = body.verifiablePresentation
     context.verifier.limits.check(presentation, "presentation")
     result = await to_thread.run_sync(
         partial(
             context.verification.verify_presentation,
             presentation,
-            challenge=options.get("challenge"),
-            domain=options.get("domain"),
-            unsigned_allowed=bool(options.get("allowUnsignedPresentation", False)),
-            checks=checks,
+            challenge=options.challenge,
+            domain=options.domain,
+            unsigned_allowed=options.allowUnsignedPresentation,
+            checks=options.selected_checks,
         ),
         limiter=context.verify_limiter,
     )
