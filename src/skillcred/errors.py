@@ -211,6 +211,14 @@ class ConflictError(SkillcredError):
     title = "Conflict"
 
 
+class JobNotFinishedError(ConflictError):
+    """A batch job's results were asked for while its rows are still being issued."""
+
+    code = "JOB_NOT_FINISHED"
+    type_uri = "urn:skillcred:problem:job-not-finished"
+    title = "Job not finished"
+
+
 class IdempotencyKeyReusedError(SkillcredError):
     """An Idempotency-Key was sent again with a different request."""
 
