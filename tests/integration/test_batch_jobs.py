@@ -376,3 +376,56 @@ def test_a_stopped_worker_gives_its_job_back(idle_service: Service) -> None:
         assert job.lease_owner is None and job.lease_expires_at is None
     assert jobs.run_one("next-worker", threading.Event())
     assert finished(service, provider, submitted.headers["location"])["issued"] == 3
+
+
+def test_instances_on_one_database_share_the_jobs(backend: str, tmp_path: Path) -> None:
+    """Two instances (each its own engines, as two servers have): a job under a live lease
+    is not taken by the other; two workers at once take one job each; every row once."""
+    with (
+        fresh_database_url(backend, tmp_path) as url,
+        running_service(url, tmp_path / "a", batch_worker=False, **SETTINGS) as first,
+        running_service(url, tmp_path / "b", batch_worker=False, **SETTINGS) as second,
+    ):
+        provider = provider_with_skill(first, "lasschool")
+        locations = []
+        for count_ in (9, 11):
+            submitted = first.client.post(
+                "/skill-credentials/batch", json=rows(count_), headers=auth(provider)
+            )
+            assert submitted.status_code == 202, submitted.text
+            locations.append(submitted.headers["location"])
+        a, b = context_of(first).batch_jobs, context_of(second).batch_jobs
+        now = a.clock()
+        with first.database.writing() as session:
+            held = BatchJobs(session).claim("a", now, now + a.lease * 60)
+            assert held is not None
+        # The oldest job is held (its lease is live): the other instance takes the next.
+        with second.database.writing() as session:
+            other = BatchJobs(session).claim("b", now, now + b.lease)
+            assert other is not None and other.id != held.id
+        with second.database.writing() as session:
+            assert BatchJobs(session).claim("c", now, now + b.lease) is None
+            # Give both back, as stopped workers do.
+            for job in session.scalars(select(BatchJob)):
+                job.lease_owner = job.lease_expires_at = None
+
+        outcomes: list[bool] = []
+        workers = [
+            threading.Thread(
+                target=lambda j=jobs, o=owner: outcomes.append(j.run_one(o, threading.Event()))
+            )
+            for jobs, owner in ((a, "instance-a"), (b, "instance-b"))
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+        assert outcomes == [True, True]
+        states = [
+            second.client.get(location, headers=auth(provider)).json() for location in locations
+        ]
+        assert [(s["state"], s["issued"]) for s in states] == [("completed", 9), ("completed", 11)]
+        with first.database.reading() as session:
+            owners_attempts = session.execute(select(BatchJob.attempts)).scalars().all()
+        assert sorted(owners_attempts) == [2, 2]  # the test's claims, then one worker each
+        assert stored(first) == 20
