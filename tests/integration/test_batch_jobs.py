@@ -429,3 +429,19 @@ def test_instances_on_one_database_share_the_jobs(backend: str, tmp_path: Path) 
             owners_attempts = session.execute(select(BatchJob.attempts)).scalars().all()
         assert sorted(owners_attempts) == [2, 2]  # the test's claims, then one worker each
         assert stored(first) == 20
+
+
+def test_an_empty_batch_job_completes_with_nothing_issued(jobs_service: Service) -> None:
+    service = jobs_service
+    provider = provider_with_skill(service, "lasschool")
+    submitted = service.client.post(
+        "/skill-credentials/batch",
+        content=CSV_HEADER.encode(),
+        headers={**auth(provider), "Content-Type": "text/csv", "Prefer": "respond-async"},
+    )
+    assert submitted.status_code == 202, submitted.text
+    job = finished(service, provider, submitted.headers["location"])
+    assert (job["state"], job["total"], job["done"], job["issued"]) == ("completed", 0, 0, 0)
+    page = service.client.get(job["results"], headers=auth(provider)).json()
+    assert page["results"] == [] and page["next"] is None
+    assert stored(service) == 0

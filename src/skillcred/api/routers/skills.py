@@ -143,6 +143,7 @@ BATCH_JOB_HEADERS = {
         },
         400: PROBLEM,
         401: PROBLEM,
+        409: PROBLEM,
         413: PROBLEM,
         422: PROBLEM,
     },
