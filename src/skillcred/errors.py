@@ -221,6 +221,13 @@ class ConflictError(SkillcredError):
     title = "Conflict"
 
 
+class JobNotFinishedError(ConflictError):
+    """A batch job's results were asked for while its rows are still being issued."""
+
+    code = "JOB_NOT_FINISHED"
+    title = "Job not finished"
+
+
 class IdempotencyKeyReusedError(SkillcredError):
     """An Idempotency-Key was sent again with a different request."""
 

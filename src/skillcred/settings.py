@@ -79,7 +79,23 @@ class Settings(BaseSettings):
     max_proofs: int = Field(default=8, ge=1)
     max_status_entries: int = Field(default=8, ge=1)
     max_credentials_per_presentation: int = Field(default=100, ge=1)
+    #: rows one batch request issues while the client waits; a larger batch (or one sent
+    #: with ``Prefer: respond-async``) becomes a background job
     max_batch_rows: int = Field(default=10_000, ge=1)
+    #: rows one batch job may hold (past it: 413), and the body size a batch request may
+    #: have (the batch endpoint's own; every other request keeps max_body_bytes)
+    max_batch_job_rows: int = Field(default=500_000, ge=1)
+    max_batch_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    #: run batch jobs in this process (a worker thread per process; instances sharing a
+    #: database share the jobs). Off: this process only accepts and reports jobs
+    batch_worker: bool = True
+    #: how long a worker's claim on a job lasts without progress; past it, another worker
+    #: (or this one after a restart) takes the job over where it stopped
+    batch_job_lease_seconds: float = Field(default=30.0, ge=0.5)
+    #: rows issued between two progress records (and lease renewals)
+    batch_job_chunk_rows: int = Field(default=256, ge=1, le=10_000)
+    #: how often an idle worker looks for a job
+    batch_job_poll_seconds: float = Field(default=1.0, gt=0)
     #: requests a minute per client address (0: no limit) and the burst allowed, on the
     #: endpoints anyone may call: verification, and the public documents
     rate_limit_verify_per_minute: int = Field(default=300, ge=0)

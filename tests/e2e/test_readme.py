@@ -30,6 +30,7 @@ def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     assert list(found) == [
         "provider",
         "provider-http",
+        "provider-batch",
         "provider-status",
         "employer",
         "signing",
@@ -59,6 +60,9 @@ def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     outputs = dict(re.findall(r"::([\w-]+)::\n(.*?)(?=\n::[\w-]+::|\Z)", done.stdout, re.S))
     assert len(list((tmp_path / "issued").glob("*.json"))) == 3
     assert '"changed":true' in outputs["provider-status"].replace(" ", "")
+    assert outputs["provider-batch"].strip() == (
+        "{'rows': 3, 'issued': 3, 'alreadyIssued': 0, 'failed': 0}"
+    )
     assert outputs["employer"].startswith(
         "valid - MIG/MAG fillet welding - Independent - Lasschool Twente"
     )

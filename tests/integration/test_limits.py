@@ -24,6 +24,8 @@ LIMITS = {
     "max_credentials_per_presentation": 4,
     "max_json_depth": 16,
     "max_batch_rows": 5,
+    "max_batch_job_rows": 8,
+    "batch_worker": False,
 }
 
 
@@ -117,16 +119,22 @@ def test_each_limit_over_http(limited: Service) -> None:
     )
 
 
-def test_a_batch_over_the_row_limit_is_refused_and_issues_nothing(limited: Service) -> None:
+def test_a_batch_over_the_job_row_limit_is_refused_and_issues_nothing(limited: Service) -> None:
+    """Past max_batch_rows a batch becomes a job (tests/integration/test_batch_jobs.py);
+    past max_batch_job_rows it is refused, and nothing is stored."""
     from tests.integration.test_skills_api import DEFINITION, REQUEST, auth, stored
 
     provider = limited.create_provider("batches", name="Lasschool")
     limited.client.post("/skills", json=DEFINITION, headers=auth(provider))
     response = limited.client.post(
+        "/skill-credentials/batch", json=[REQUEST] * 9, headers=auth(provider)
+    )
+    assert_limit(response, "9 rows; a batch job holds at most 8")
+    assert stored(limited) == 0
+    accepted = limited.client.post(
         "/skill-credentials/batch", json=[REQUEST] * 6, headers=auth(provider)
     )
-    assert_limit(response, "6 rows; one request issues at most 5")
-    assert stored(limited) == 0
+    assert accepted.status_code == 202, accepted.text
 
 
 def test_the_library_does_not_process_what_is_past_its_limits() -> None:

@@ -46,6 +46,9 @@ def test_every_error_class_lives_in_errors_py() -> None:
 def test_problem_type_in_http_equals_the_one_in_results(kind: type[errors.SkillcredError]) -> None:
     error = kind.__new__(kind)
     errors.SkillcredError.__init__(error, "detail")
+    assert kind is errors.SkillcredError or "type_uri" not in vars(kind), (
+        f"{kind.__name__} sets type_uri by hand; it is derived from the code"
+    )
     http_type = orjson.loads(from_error(error).body)["type"]
     result_type = Problem(error.code, error.title, "detail").to_json()["type"]
     assert http_type == result_type == errors.problem_type(error.code)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,7 +29,21 @@ DESCRIPTION = (
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     context = AppContext.build(settings, database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Batch jobs run in a thread of every serving process (see services.batch_jobs).
+        worker = context.batch_worker()
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await asyncio.to_thread(worker.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="skillcred",
         version=__version__,
         description=DESCRIPTION,
@@ -62,7 +79,15 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         expose_headers=["ETag", "Idempotent-Replayed", "Skillcred-Verdict"],
         max_age=86400,
     )
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        exceptions={
+            ("POST", "/skill-credentials/batch"): max(
+                settings.max_body_bytes, settings.max_batch_body_bytes
+            )
+        },
+    )
     verify_rate = (settings.rate_limit_verify_per_minute, settings.rate_limit_verify_burst)
     public_rate = (settings.rate_limit_public_per_minute, settings.rate_limit_public_burst)
     app.add_middleware(

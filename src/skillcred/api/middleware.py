@@ -24,24 +24,29 @@ ACCESS = logging.getLogger("skillcred.access")
 class BodySizeLimit:
     """Refuses bodies over ``limit`` bytes with 413, by Content-Length or — for a body
     sent in chunks, whose size is known only once read — while reading it: the body is
-    read here (at most ``limit`` bytes) and handed on whole."""
+    read here (at most ``limit`` bytes) and handed on whole. ``exceptions`` gives some
+    (method, path) their own limit (the batch endpoint takes a whole class's results)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int, exceptions: dict[tuple[str, str], int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.exceptions = exceptions or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.exceptions.get((scope.get("method", ""), scope.get("path", "")), self.limit)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.limit:
-                    await self._refuse(scope, receive, send)
+                if declared > limit:
+                    await self._refuse(scope, receive, send, limit)
                     return
         chunks: list[bytes] = []
         received = 0
@@ -52,8 +57,8 @@ class BodySizeLimit:
                 return
             body = message.get("body", b"")
             received += len(body)
-            if received > self.limit:
-                await self._refuse(scope, receive, send)
+            if received > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -61,11 +66,11 @@ class BodySizeLimit:
         whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], then=receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             413,
             title="Content Too Large",  # RFC 9110's name (HTTPStatus still says "Request Entity")
-            detail=f"the request body is larger than {self.limit} bytes",
+            detail=f"the request body is larger than {limit} bytes",
             headers={"connection": "close"},
             instance=scope.get("path", ""),
         )

@@ -226,3 +226,79 @@ class VerificationResponse(BaseModel):
     proofs: list[dict[str, Any]]
     warnings: list[ProblemOut]
     errors: list[ProblemOut]
+
+
+class BatchSummary(BaseModel):
+    """How the rows of a batch went (a job's: the rows processed so far)."""
+
+    rows: int
+    issued: int
+    alreadyIssued: int
+    failed: int
+
+
+class BatchRowResult(BaseModel):
+    """One row of a batch: its line (CSV line, or position in the JSON array), its outcome,
+    and the credential issued or the error that kept it from being issued."""
+
+    line: int
+    outcome: Literal["issued", "already issued", "failed", "not processed"]
+    credentialId: str | None = None
+    error: str | None = None
+    verifiableCredential: dict[str, Any] | None = None
+
+
+class BatchResponse(BaseModel):
+    summary: BatchSummary
+    results: list[BatchRowResult]
+
+
+class BatchJobStatus(BaseModel):
+    """A batch job and its progress: ``done`` of ``total`` rows processed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0f5c2a9e-6d0b-4a43-9a61-3f1f3f1c2b7d",
+                    "state": "running",
+                    "total": 200000,
+                    "done": 51200,
+                    "issued": 51187,
+                    "alreadyIssued": 0,
+                    "failed": 13,
+                    "created": "2026-03-02T09:00:00.120000Z",
+                    "started": "2026-03-02T09:00:00.410000Z",
+                    "finished": None,
+                }
+            ]
+        }
+    )
+
+    id: str
+    state: Literal["queued", "running", "completed", "failed"]
+    total: int
+    done: int
+    issued: int
+    alreadyIssued: int
+    failed: int
+    created: str
+    started: str | None
+    finished: str | None
+    error: str | None = Field(
+        default=None, description="Why the job as a whole stopped (state failed)."
+    )
+    results: str | None = Field(
+        default=None, description="Where its results are, once it has finished."
+    )
+
+
+class BatchJobResults(BaseModel):
+    """A page of a finished job's rows, each as a synchronous batch reports it."""
+
+    job: BatchJobStatus
+    summary: BatchSummary
+    results: list[BatchRowResult]
+    next: int | None = Field(
+        description="The `after` value of the next page (null: this is the last)."
+    )

@@ -166,9 +166,16 @@ def row_key(provider_slug: str, body: Mapping[str, Any]) -> str:
     return f"batch-row:{digest}"
 
 
+def job_row_key(job_id: str, row_number: int) -> str:
+    """The idempotency key of a batch job's row: whichever worker issues it, and however
+    often the job is taken over after a crash, the row is issued once."""
+    return f"batch-job:{job_id}:{row_number}"
+
+
 def row_fingerprint(key: str) -> str:
     """What a replay must match (64 hex characters): the row key says it all already."""
-    return key.rsplit(":", 1)[-1]
+    tail = key.rsplit(":", 1)[-1]
+    return tail if len(tail) == 64 else hashlib.sha256(key.encode()).hexdigest()
 
 
 def describe(error: ValidationError) -> str:
@@ -195,15 +202,18 @@ def run(
     provider_slug: str,
     existing: Callable[[list[str]], set[str]] = lambda keys: set(keys),
     on_result: Callable[[RowResult], None] = lambda _: None,
+    keys: Callable[[Row, Mapping[str, Any]], str] | None = None,
 ) -> Summary:
     """Issue every row, keeping up to ``IN_FLIGHT`` commits in flight. ``existing`` says in
-    one go which row keys were issued before (a re-run), so new rows skip that lookup."""
+    one go which row keys were issued before (a re-run), so new rows skip that lookup.
+    ``keys`` gives a row's idempotency key (default: :func:`row_key` of its content)."""
     summary = Summary()
     pending: deque[tuple[int, Any]] = deque()
     prepared = []
     for row in rows:
         body = dict(row.data) if "holder" in row.data else request_from_csv(row.data)
-        prepared.append((row, body, row_key(provider_slug, body)))
+        key = row_key(provider_slug, body) if keys is None else keys(row, body)
+        prepared.append((row, body, key))
     seen = existing([key for _, _, key in prepared])
 
     def finish(line: int, handle: Any) -> None:

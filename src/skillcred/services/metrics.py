@@ -16,6 +16,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -54,6 +55,18 @@ BATCH_ROWS = Counter(
     "skillcred_batch_rows_total",
     "Rows of skill-credential batches processed, by outcome (issued, already-issued, failed).",
     ["outcome"],
+)
+BATCH_JOBS = Counter(
+    "skillcred_batch_jobs_total",
+    "Batch jobs by event: submitted, resumed (taken over after a crash, a restart or a lost "
+    "lease), completed, failed.",
+    ["event"],
+)
+BATCH_JOB_ROWS_PENDING = Gauge(
+    "skillcred_batch_job_rows_pending",
+    "Rows still to be issued of the batch jobs running in this instance (rows issued are "
+    "counted in skillcred_batch_rows_total).",
+    multiprocess_mode="livesum",
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -20,6 +20,7 @@ from skillcred.core.schemas import JsonSchemaChecker
 from skillcred.core.verifying import Verifier
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
+from skillcred.services.batch_jobs import BatchJobService, BatchJobWorker
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
 from skillcred.services.providers import (
@@ -124,6 +125,7 @@ class AppContext:
     schemas: JsonSchemaChecker = field(init=False)
     skills: SkillService = field(init=False)
     issuance: IssuanceService = field(init=False)
+    batch_jobs: BatchJobService = field(init=False)
     did_web_prefix: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -173,7 +175,19 @@ class AppContext:
             status=self.status,
             loader=self.loader,
         )
+        self.batch_jobs = BatchJobService(
+            self.database,
+            issuer_for=lambda provider, actor: self.skill_issuer(provider, actor=actor),
+            lease_seconds=self.settings.batch_job_lease_seconds,
+            chunk_rows=self.settings.batch_job_chunk_rows,
+        )
         self.did_web_prefix = did_web_for(self.settings.base_url, "")
+
+    def batch_worker(self) -> BatchJobWorker | None:
+        """This process's batch job worker (not started), unless the settings turn it off."""
+        if not self.settings.batch_worker:
+            return None
+        return BatchJobWorker(self.batch_jobs, poll_seconds=self.settings.batch_job_poll_seconds)
 
     def local_did_document(self, did: str) -> dict[str, Any] | None:
         """This service's own did:web documents, read from the database (no HTTP)."""

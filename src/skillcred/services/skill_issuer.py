@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from skillcred.services import batch
@@ -70,7 +70,11 @@ class SkillIssuer:
             return IdempotencyKeys(session).existing(self.provider.id, keys)
 
     def run_batch(
-        self, rows: Iterable[batch.Row], on_result: Callable[[batch.RowResult], None]
+        self,
+        rows: Iterable[batch.Row],
+        on_result: Callable[[batch.RowResult], None],
+        *,
+        keys: Callable[[batch.Row, Mapping[str, Any]], str] | None = None,
     ) -> batch.Summary:
         return batch.run(
             rows,
@@ -78,4 +82,5 @@ class SkillIssuer:
             provider_slug=self.provider.slug,
             existing=self.existing,
             on_result=on_result,
+            keys=keys,
         )

@@ -220,11 +220,72 @@ class SkillDefinition(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class BatchJob(Base):
+    """A batch too large to answer in one request (or sent with ``Prefer: respond-async``):
+    its rows are stored and issued in the background by whichever instance holds its lease."""
+
+    __tablename__ = "batch_jobs"
+    # The workers' claim: the oldest job that is waiting, or whose lease ran out.
+    __table_args__ = (
+        Index("ix_batch_jobs_state_created", "state", "created_at"),
+        # A submission retried with the same Idempotency-Key finds its job.
+        UniqueConstraint("provider_id", "idempotency_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    #: who asked for it (the audit trail's actor of every credential it issues)
+    actor: Mapped[str] = mapped_column(String(200))
+    #: queued, running, completed, failed
+    state: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer)
+    #: rows processed so far, and how they went
+    done: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer)
+    already_issued: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    #: the worker holding the job, and until when (past it, another worker takes over)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: times a worker took the job (more than one: a takeover after a crash or a restart)
+    attempts: Mapped[int] = mapped_column(Integer)
+    #: the submission's Idempotency-Key and the SHA-256 of its body (a retry must match)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    #: why the job as a whole failed (rows that fail are reported per row)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchJobRow(Base):
+    """One row of a batch job, as it was sent, and its outcome once processed."""
+
+    __tablename__ = "batch_job_rows"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("batch_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: 1, 2, ... in the order sent; with the job id, the row's idempotency key
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: the line it was reported by: the CSV line, or the position in the JSON array
+    line: Mapped[int] = mapped_column(Integer)
+    #: the row as JSON (a skill-shaped request, or the CSV record)
+    body: Mapped[str] = mapped_column(Text)
+    #: None until processed; then issued, already issued or failed
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    credential_id: Mapped[str | None] = mapped_column(String(700))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuditHead",
     "Base",
+    "BatchJob",
+    "BatchJobRow",
     "IdempotencyKey",
     "Index",
     "Integer",
