@@ -7,6 +7,7 @@ import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
+from skillcred.services.presentation_requests import PresentationRequestService, load_identity
 from skillcred.services.providers import (
     ProviderDirectory,
     ProviderService,
@@ -123,6 +125,7 @@ class AppContext:
     skills: SkillService = field(init=False)
     issuance: IssuanceService = field(init=False)
     did_web_prefix: str = field(init=False)
+    presentation_requests: PresentationRequestService = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -172,6 +175,20 @@ class AppContext:
             loader=self.loader,
         )
         self.did_web_prefix = did_web_for(self.settings.base_url, "")
+        self.presentation_requests = PresentationRequestService(
+            database=self.database,
+            verification=self.verification,
+            base_url=self.settings.base_url,
+            identity=load_identity(
+                self.settings.verifier_name,
+                self.settings.verifier_logo_uri,
+                self.settings.verifier_key_file,
+            ),
+            request_ttl=timedelta(seconds=self.settings.presentation_request_ttl_seconds),
+            result_ttl=timedelta(seconds=self.settings.presentation_result_ttl_seconds),
+            default_query=self.settings.presentation_default_query,
+            default_purpose=self.settings.presentation_default_purpose,
+        )
 
     def local_did_document(self, did: str) -> dict[str, Any] | None:
         """This service's own did:web documents, read from the database (no HTTP)."""
