@@ -97,6 +97,7 @@ SKILLS: list[dict[str, Any]] = [
             }
         ],
         "achievementType": "License",
+        "validityMonths": 60,
         "levels": [{"key": "basic", "name": "Basic", "eqf": 2}],
     },
 ]
