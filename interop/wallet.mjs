@@ -192,6 +192,22 @@ async function answerOpenid4vp(job) {
   return out;
 }
 
+// LCW's QueryByExample matching (app/lib/exchanges.ts, credentialMatchesVprExampleQuery):
+// every key of the example must match — an array by containing each (literal) member,
+// an object recursively, a literal by equality.
+function matchesExample(example, value) {
+  return Object.entries(example).every(([key, wanted]) => {
+    const scope = value?.[key];
+    if(Array.isArray(wanted)) {
+      return Array.isArray(scope) && wanted.every(w => scope.includes(w));
+    }
+    if(typeof wanted === 'object' && wanted !== null) {
+      return matchesExample(wanted, scope);
+    }
+    return scope === wanted;
+  });
+}
+
 async function answerVcapi(job) {
   // LCW: the deep link's `request` names the origin and the exchange URL.
   const link = new URL(job.request);
@@ -200,35 +216,53 @@ async function answerVcapi(job) {
   const post = async (url, body) => {
     const response = await fetch(url, {
       method: 'POST',
-      headers: {'Content-Type': 'application/json', Accept: 'application/json'},
-      body: JSON.stringify(body)
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify(body, null, 2)
     });
     return {status: response.status, body: await response.json()};
   };
+  // handleVcApiExchangeComplete: POST {} first.
   const started = await post(exchangeUrl, {});
-  if(started.status !== 200) {
+  if(started.status !== 200 || !started.body.verifiablePresentationRequest) {
     return {started};
   }
   const vpr = started.body.verifiablePresentationRequest;
-  const queryTypes = [].concat(vpr.query).map(q => q.type);
-  if(!queryTypes.includes('DIDAuthentication')) {
-    throw new Error('the request asks for no DIDAuthentication');
+  let signed = false;
+  let credentials = [];
+  for(const query of [].concat(vpr.query)) {
+    if(query.type === 'DIDAuthentication' || query.type === 'DIDAuth') {
+      signed = true;
+    } else if(query.type === 'QueryByExample') {
+      const example = query.credentialQuery?.example;
+      if(example) {
+        credentials = credentials.concat(
+          job.credentials.filter(c => matchesExample(example, c)));
+      }
+    }
   }
-  const service = [].concat(vpr.interact?.service ?? [])
-    .find(s => s.type === 'UnmediatedPresentationService2021');
-  const endpoint = service?.serviceEndpoint ?? exchangeUrl;
+  credentials = [...new Set(credentials)];
+  if(job.sendAnyway) {
+    credentials = job.credentials;
+  }
+  // constructExchangeRequest: vc.createPresentation({holder, verifiableCredential}),
+  // signed with LCW's suite, Ed25519Signature2020, for the challenge and domain.
+  const keyPair = await importKey(job.key);
   const override = job.override ?? {};
-  const presentation = await signPresentation({
-    credentials: job.credentials,
-    key: job.key,
-    challenge: override.challenge ?? vpr.challenge,
-    domain: override.domain ?? vpr.domain,
-    holder: override.holder
+  const presentation = vc.createPresentation({
+    verifiableCredential: credentials.length ? credentials : undefined,
+    holder: override.holder ?? keyPair.controller
   });
-  const answered = await post(endpoint, {verifiablePresentation: presentation});
-  const out = {vpr, ...answered, presentation};
+  const suite = createSignSuite({keyPair, cryptosuite: 'Ed25519Signature2020'});
+  const signedPresentation = signed ? await vc.signPresentation({
+    presentation, suite, documentLoader,
+    challenge: override.challenge ?? vpr.challenge,
+    domain: override.domain ?? vpr.domain
+  }) : presentation;
+  const endpoint = vpr.interact?.service?.[0]?.serviceEndpoint ?? exchangeUrl;
+  const answered = await post(endpoint, {verifiablePresentation: signedPresentation});
+  const out = {vpr, ...answered, presentation: signedPresentation, matched: credentials.length};
   if(job.replay) {
-    out.replay = await post(endpoint, {verifiablePresentation: presentation});
+    out.replay = await post(endpoint, {verifiablePresentation: signedPresentation});
   }
   return out;
 }

@@ -527,7 +527,11 @@ def test_vcapi_exchange_asks_and_verifies(world: World) -> None:
     assert started.status_code == 200, started.text
     vpr = started.json()["verifiablePresentationRequest"]
     assert [q["type"] for q in vpr["query"]] == ["DIDAuthentication", "QueryByExample"]
-    assert vpr["query"][1]["credentialQuery"][0]["reason"] == "Welding job"
+    assert vpr["query"][1]["credentialQuery"] == {
+        "required": True,
+        "reason": "Welding job",
+        "example": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
+    }
     assert vpr["domain"] == "https://skills.test"
     assert vpr["interact"]["service"][0]["serviceEndpoint"] == "https://skills.test" + exchange
     vp = presentation([world.welding], PIETER, challenge=vpr["challenge"], domain=vpr["domain"])

@@ -211,33 +211,30 @@ def dcql_query(queries: Sequence[SkillQuery]) -> dict[str, Any]:
 
 def vpr_query(queries: Sequence[SkillQuery], *, purpose: str | None) -> list[dict[str, Any]]:
     """The ``query`` of a VerifiablePresentationRequest: DIDAuthentication (the holder
-    proves control of a DID) and QueryByExample for the skill credentials."""
-    credential_queries: list[dict[str, Any]] = []
-    for query in queries:
+    proves control of a DID) and one QueryByExample per skill query.
+
+    Shaped as the Learner Credential Wallet reads it (app/lib/exchanges.ts): each
+    ``credentialQuery`` one object, its ``example`` matched key by key against the
+    credentials held — arrays by their literal members, objects recursively. So the
+    example names only literals (the types, the achievement's id and type); a framework
+    alignment, an array of objects there, is checked by this verifier on the answer."""
+    query: list[dict[str, Any]] = [
+        {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}, {"method": "web"}]}
+    ]
+    for skill in queries:
         achievement: dict[str, Any] = {}
-        if query.achievement is not None:
-            achievement["id"] = query.achievement
-        if query.achievement_type is not None:
-            achievement["achievementType"] = query.achievement_type
-        if query.alignment is not None:
-            achievement["alignment"] = [{"targetUrl": query.alignment}]
-        example: dict[str, Any] = {
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            ],
-            "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        }
+        if skill.achievement is not None:
+            achievement["id"] = skill.achievement
+        if skill.achievement_type is not None:
+            achievement["achievementType"] = skill.achievement_type
+        example: dict[str, Any] = {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
         if achievement:
             example["credentialSubject"] = {"achievement": achievement}
-        entry: dict[str, Any] = {"required": query.required, "example": example}
+        credential_query: dict[str, Any] = {"required": skill.required, "example": example}
         if purpose is not None:
-            entry["reason"] = purpose
-        credential_queries.append(entry)
-    return [
-        {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}, {"method": "web"}]},
-        {"type": "QueryByExample", "credentialQuery": credential_queries},
-    ]
+            credential_query["reason"] = purpose
+        query.append({"type": "QueryByExample", "credentialQuery": credential_query})
+    return query
 
 
 @dataclass(frozen=True, slots=True)
