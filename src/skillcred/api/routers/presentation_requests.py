@@ -60,6 +60,7 @@ async def create_presentation_request(
         200: {"content": {"application/oauth-authz-req+jwt": {}}},
         404: PROBLEM,
         410: PROBLEM,
+        429: PROBLEM,
     },
     summary="The signed request object (OpenID4VP request_uri)",
     description=(
@@ -77,7 +78,12 @@ async def request_object(request_id: str, context: Context) -> Response:
 
 @router.post(
     "/presentation-requests/{request_id}/response",
-    responses={200: {"content": {"application/json": {}}}, 400: PROBLEM, 413: PROBLEM},
+    responses={
+        200: {"content": {"application/json": {}}},
+        400: PROBLEM,
+        413: PROBLEM,
+        429: PROBLEM,
+    },
     summary="The wallet's answer (OpenID4VP direct_post)",
     description=(
         "`application/x-www-form-urlencoded`: `vp_token` (a JSON object keyed by the DCQL "
@@ -111,7 +117,14 @@ async def openid4vp_response(request_id: str, request: Request, context: Context
 
 @router.post(
     "/presentation-requests/{request_id}/exchange",
-    responses={200: {"content": {"application/json": {}}}, 400: PROBLEM, 410: PROBLEM},
+    responses={
+        200: {"content": {"application/json": {}}},
+        400: PROBLEM,
+        404: PROBLEM,
+        410: PROBLEM,
+        413: PROBLEM,
+        429: PROBLEM,
+    },
     summary="The VC-API exchange (Learner Credential Wallet)",
     description=(
         "`{}` starts it: 200 `{verifiablePresentationRequest}` (DIDAuthentication and "
@@ -141,7 +154,12 @@ async def vcapi_exchange(request_id: str, request: Request, context: Context) ->
 
 @router.get(
     "/presentation-results/{result_id}",
-    responses={202: {"content": {"application/json": {}}}, 404: PROBLEM, 410: PROBLEM},
+    responses={
+        202: {"content": {"application/json": {}}},
+        404: PROBLEM,
+        410: PROBLEM,
+        429: PROBLEM,
+    },
     summary="The verification result of a presentation request",
     description=(
         "202 `{status: waiting|verifying, expires}` until the wallet has answered and the "
