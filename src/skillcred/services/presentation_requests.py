@@ -379,9 +379,10 @@ class PresentationRequestService:
             {"id": row.id, "protocol": protocol, "presentedByHolder": False},
         )
         with self.database.writing() as session:
-            PresentationRequests(session).set_result(
-                row.id, orjson.dumps(body).decode(), moment + self.result_ttl
-            )
+            repository = PresentationRequests(session)
+            repository.set_result(row.id, orjson.dumps(body).decode(), moment + self.result_ttl)
+            # Results nobody came to read, and requests nobody answered, go now too.
+            repository.purge(moment, unanswered_before=moment - LATE_GRACE)
             # The one thing kept past the result's lifetime: who asked what was answered
             # how, without the credentials or who presented them.
             audit.record(
