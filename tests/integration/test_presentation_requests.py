@@ -649,3 +649,18 @@ def test_a_default_request_from_the_settings(tmp_path: Path) -> None:
         assert created["query"] == [
             {"id": "safety", "required": True, "achievementType": "Certification"}
         ]
+
+
+def test_a_bad_default_request_stops_the_service_at_start(tmp_path: Path) -> None:
+    from skillcred.settings import ConfigurationError
+
+    with (
+        fresh_database_url("sqlite", tmp_path) as url,
+        pytest.raises(ConfigurationError, match=r"query.skills\[0\].achievementType"),
+        running_service(
+            url,
+            tmp_path / "data",
+            presentation_default_query={"skills": [{"achievementType": "Diploma"}]},
+        ),
+    ):
+        pass

@@ -42,9 +42,11 @@ from skillcred.errors import (
     NotFoundError,
     PresentationRequestGoneError,
     PresentationResponseError,
+    RequestError,
 )
 from skillcred.services import audit
 from skillcred.services.verification import BudgetedVerifier
+from skillcred.settings import ConfigurationError
 from skillcred.storage.db import Database
 from skillcred.storage.models import PresentationRequest
 from skillcred.storage.repositories import PresentationRequests
@@ -125,6 +127,17 @@ class PresentationRequestService:
     result_ttl: timedelta
     default_query: Any = None
     default_purpose: str | None = None
+
+    def __post_init__(self) -> None:
+        # A deployment's default request is checked when the service starts, not on the
+        # first employer who asks.
+        try:
+            parse_query(self.default_query)
+            parse_purpose(self.default_purpose)
+        except RequestError as exc:
+            raise ConfigurationError(
+                f"SKILLCRED_PRESENTATION_DEFAULT_QUERY / _PURPOSE: {exc.detail}"
+            ) from exc
 
     # ------------------------------------------------------------------ URLs
 
