@@ -7,6 +7,7 @@ with no serious accessibility violation."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,38 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield started
 
 
+RASTERIZE = """async (id) => {
+    // The QR code as the page shows it, drawn large (SVG scales without loss) and read
+    // back as grey pixels, for a decoder outside the browser.
+    const source = document.getElementById(id);
+    const image = new Image();
+    image.src = source.src;
+    await image.decode();
+    const size = 1200;
+    const canvas = document.createElement("canvas");
+    canvas.width = size;
+    canvas.height = size;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, size, size);
+    context.drawImage(image, 0, 0, size, size);
+    const rgba = context.getImageData(0, 0, size, size).data;
+    let grey = "";
+    for (let i = 0; i < rgba.length; i += 4) grey += String.fromCharCode(rgba[i]);
+    return {size, pixels: btoa(grey)};
+}"""
+
+
+def decode_shown_qr(page: Any, image_id: str) -> str:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    drawn = page.evaluate(RASTERIZE, image_id)
+    size = drawn["size"]
+    pixels = base64.b64decode(drawn["pixels"])
+    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (size, size)))
+    assert len(found) == 1, f"{image_id}: {len(found)} codes found"
+    return str(found[0].text)
+
+
 def ask_on_the_page(page: Any, purpose: str) -> str:
     page.fill("#ask-purpose", purpose)
     page.click("#ask-button")
@@ -57,6 +90,11 @@ def ask_on_the_page(page: Any, purpose: str) -> str:
     request = page.locator("#qr-openid4vp").get_attribute("data-request")
     assert request.startswith("openid4vp://")
     assert page.locator("#link-openid4vp").get_attribute("href") == request
+    # What a phone reads off the screen is the request (and the LCW deep link).
+    assert decode_shown_qr(page, "qr-openid4vp") == request
+    vcapi = decode_shown_qr(page, "qr-vcapi")
+    assert vcapi == page.locator("#link-vcapi").get_attribute("href")
+    assert vcapi.startswith("https://lcw.app/request.html?request=")
     return str(request)
 
 
