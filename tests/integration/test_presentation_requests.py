@@ -664,3 +664,19 @@ def test_a_bad_default_request_stops_the_service_at_start(tmp_path: Path) -> Non
         ),
     ):
         pass
+
+
+def test_making_requests_is_rate_limited(tmp_path: Path) -> None:
+    with (
+        fresh_database_url("sqlite", tmp_path) as url,
+        running_service(
+            url,
+            tmp_path / "data",
+            rate_limit_verify_per_minute=1,
+            rate_limit_verify_burst=2,
+        ) as svc,
+    ):
+        answers = [svc.client.post("/presentation-requests", json={}) for _ in range(3)]
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert answers[2].headers["content-type"] == "application/problem+json"
+        assert int(answers[2].headers["retry-after"]) >= 1
