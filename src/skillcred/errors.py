@@ -271,3 +271,28 @@ class RemoteRefusedError(RemoteFetchError):
 
     code = "REMOTE_ADDRESS_REFUSED"
     title = "Remote address refused"
+
+
+class PresentationResponseError(SkillcredError):
+    """A wallet's answer to a presentation request is refused (OpenID4VP 1.0 §8.2 /
+    RFC 6749 §5.2): answered already, too late, or not an answer to that request. The
+    OAuth ``error`` code goes beside the problem details, for wallets that read it."""
+
+    code = "PRESENTATION_RESPONSE_REFUSED"
+    title = "Presentation response refused"
+
+    def __init__(self, detail: str, *, oauth_error: str = "invalid_request") -> None:
+        super().__init__(detail)
+        self.extensions = {"error": oauth_error, "error_description": detail}
+
+
+class PresentationRequestGoneError(SkillcredError):
+    """A presentation request that is no longer open: answered, expired, or its result
+    already read (each is read once)."""
+
+    code = "PRESENTATION_REQUEST_GONE"
+    title = "Presentation request no longer open"
+
+    def __init__(self, detail: str, *, oauth_error: str = "invalid_request_uri") -> None:
+        super().__init__(detail)
+        self.extensions = {"error": oauth_error, "error_description": detail}

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -135,6 +135,21 @@ class Settings(BaseSettings):
             max_credentials=self.max_credentials_per_presentation,
         )
 
+    #: presentation requests (OpenID4VP / VC-API): how long a wallet may take to answer,
+    #: and how long the answer's verification result is kept for the page that asked
+    presentation_request_ttl_seconds: int = Field(default=300, ge=10, le=3600)
+    presentation_result_ttl_seconds: int = Field(default=600, ge=10, le=86400)
+    #: the request a verifier deployment makes by default (``{"skills": [...]}``; none:
+    #: any skill credential) and the purpose shown in the wallet
+    presentation_default_query: dict[str, Any] | None = None
+    presentation_default_purpose: str | None = None
+    #: the verifier's name and logo, shown in the wallet (OpenID4VP client_metadata)
+    verifier_name: str = Field(default="skillcred verifier", min_length=1, max_length=200)
+    verifier_logo_uri: str | None = None
+    #: a key file (``skillcred keygen``): the verifier then identifies itself by that
+    #: key's did:key (client identifier prefix ``decentralized_identifier``) and signs its
+    #: requests; without it, ``redirect_uri`` (unsigned requests)
+    verifier_key_file: Path | None = None
     #: how long a status list may be cached (its ttl and Cache-Control)
     status_list_ttl_seconds: int = Field(default=10, ge=0)
     log_level: str = "INFO"

@@ -14,7 +14,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
-from skillcred.api.routers import admin, audit, credentials, ops, public, skills, verify, web
+from skillcred.api.routers import (
+    admin,
+    audit,
+    credentials,
+    ops,
+    presentation_requests,
+    public,
+    skills,
+    verify,
+    web,
+)
 from skillcred.logs import configure as configure_logging
 from skillcred.services.runtime import AppContext
 from skillcred.settings import Settings, load_settings
@@ -58,6 +68,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             {"name": "public", "description": "Public documents: contexts, schemas, DIDs, health."},
             {"name": "operator", "description": "Provider registration (admin token)."},
             {"name": "audit", "description": "The audit trail (auditor token or API key)."},
+            {
+                "name": "presentation requests",
+                "description": "Ask the worker's wallet (OpenID4VP 1.0, VC-API exchanges).",
+            },
         ],
     )
     app.state.context = context
@@ -71,6 +85,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(audit.router)
     app.include_router(web.router)
     app.include_router(ops.router)
+    app.include_router(presentation_requests.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -95,6 +110,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         rules=[
             ("POST", "/credentials/verify", *verify_rate),
             ("POST", "/presentations/verify", *verify_rate),
+            # Anyone may ask a wallet, answer a request or poll a result: each makes a
+            # database write or a verification, so they share the verification limits.
+            ("POST", "/presentation-requests", *verify_rate),
+            ("GET", "/presentation-results/", *public_rate),
+            ("GET", "/presentation-requests/", *public_rate),
             *(("GET", prefix, *public_rate) for prefix in PUBLIC_DOCUMENTS),
         ],
     )

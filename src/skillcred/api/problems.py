@@ -37,6 +37,8 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.SkillcredError], int], ...] = (
     (errors.NotFoundError, 404),
     (errors.ConflictError, 409),
     (errors.DidResolutionError, 422),
+    (errors.PresentationResponseError, 400),
+    (errors.PresentationRequestGoneError, 410),
 )
 
 
@@ -72,6 +74,8 @@ def from_error(error: errors.SkillcredError, instance: str | None = None) -> Res
     status = status_for(error)
     headers = {"WWW-Authenticate": 'Bearer realm="skillcred"'} if status == 401 else None
     extensions: dict[str, Any] = {"code": error.code}
+    # OAuth endpoints (a wallet's response) carry ``error`` / ``error_description`` too.
+    extensions.update(getattr(error, "extensions", None) or {})
     if instance:
         extensions["instance"] = instance
     return problem(

@@ -302,3 +302,59 @@ class BatchJobResults(BaseModel):
     next: int | None = Field(
         description="The `after` value of the next page (null: this is the last)."
     )
+
+
+class CreatePresentationRequest(BaseModel):
+    """What the employer asks the worker's wallet for."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": {
+                        "skills": [
+                            {
+                                "id": "welding",
+                                "alignment": "http://data.europa.eu/esco/skill/a5e5e6a4-9c3b-4e2d-8f3c-8b6a0f1f2d3e",
+                                "required": True,
+                            },
+                            {"id": "safety", "achievementType": "Certification", "required": False},
+                        ]
+                    },
+                    "purpose": "Welding job at the Hengelo yard: welding and safety certificates",
+                }
+            ]
+        },
+    )
+
+    query: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "`{skills: [{id?, achievement?, alignment?, achievementType?, required?}]}`: which "
+            "skill credentials (a skill definition's id, a framework skill URI such as ESCO's, "
+            "an achievement type), each required or optional. Absent: the deployment's default "
+            "request, or any skill credential."
+        ),
+    )
+    purpose: str | None = Field(
+        default=None, description="Why they are asked for, shown in the wallet (1-500 characters)."
+    )
+
+
+class PresentationRequestCreated(BaseModel):
+    """A presentation request: the OpenID4VP request, the LCW deep link, their QR codes."""
+
+    id: str
+    openid4vpRequest: str = Field(description="The `openid4vp://` Authorization Request URI.")
+    vcapiRequest: str = Field(
+        description="The Learner Credential Wallet deep link (`request` with `protocols.vcapi`)."
+    )
+    resultUrl: str = Field(
+        description="GET: 202 while waiting, then 200 with the verification result, once."
+    )
+    expires: str
+    clientId: str
+    query: list[dict[str, Any]]
+    purpose: str | None = None
+    qrCodes: dict[str, str] = Field(description="`openid4vp`, `vcapi`: SVG data URIs.")

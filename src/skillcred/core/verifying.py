@@ -74,6 +74,11 @@ SCHEMA_NOT_CHECKED_CODES = frozenset(
 #: (as the reference verifiers report them: a genuine credential whose shape departs from
 #: a schema is still genuine and valid, with a warning)
 INFORMATIONAL_CHECKS = ("issuerTrust", "holderBinding", "credentialSchema")
+#: checks made only when a presentation answers this verifier's own request (holder
+#: binding required): on the presentation, that its holder signed for that request; on
+#: each credential, that it is about that holder
+PRESENTED_BY_HOLDER = "presentedByHolder"
+SUBJECT_IS_HOLDER = "subjectIsHolder"
 #: nesting deeper than this is refused as unusable input (no credential comes near it;
 #: JSON-LD processing recurses over the document)
 MAX_DEPTH = 64
@@ -359,6 +364,11 @@ def _presentation_verdict(result: VerificationResult) -> tuple[Verdict, str | No
     if holder_proof is not None and holder_proof.outcome == "not-performed":
         return "cannot-check", _first_detail(holder_proof)
     worst: tuple[Verdict, str | None] = ("valid", None)
+    presented = checks.get(PRESENTED_BY_HOLDER)
+    if presented is not None and presented.outcome == "failed":
+        # Asked for with a challenge, answered without proof that the holder presents
+        # their own credentials now: not to be relied on as theirs.
+        worst = ("invalid", _first_detail(presented))
     for index, credential in enumerate(result.credentials):
         verdict, reason = credential.judgement
         if VERDICT_SEVERITY.index(verdict) < VERDICT_SEVERITY.index(worst[0]):
@@ -407,9 +417,13 @@ class Verifier:
         challenge: str | None = None,
         domain: str | None = None,
         unsigned_allowed: bool = False,
+        holder_binding_required: bool = False,
         checks: Collection[str] | None = None,
         now: datetime | None = None,
     ) -> VerificationResult:
+        """``holder_binding_required``: the presentation answers this verifier's own request
+        (a presentation request with a fresh challenge), so it verifies only when its holder
+        signed it for that challenge and every credential in it is about that holder."""
         selected = parse_checks(checks)
         moment = now or self.clock()
         return _guarded(
@@ -422,6 +436,7 @@ class Verifier:
                 challenge=challenge,
                 domain=domain,
                 unsigned_allowed=unsigned_allowed,
+                holder_binding_required=holder_binding_required,
                 checks=selected,
                 now=moment,
             ),
@@ -739,6 +754,7 @@ def _verify_presentation(
     unsigned_allowed: bool,
     checks: frozenset[Check] | None,
     now: datetime,
+    holder_binding_required: bool = False,
 ) -> VerificationResult:
     results: list[CheckResult] = []
     proofs: list[ProofResult] = []
@@ -798,15 +814,19 @@ def _verify_presentation(
         )
         result.summary["index"] = index
         result.summary["subjectIsHolder"] = holder is not None and holder in subjects
+        not_holder = Problem(
+            "SUBJECT_NOT_HOLDER",
+            "Credential subject is not the holder",
+            f"verifiableCredential[{index}] is about {subjects or 'an unnamed subject'}, "
+            f"not the holder {holder}",
+        )
         if signed_by_holder and holder is not None and holder not in subjects:
-            subject_problems.append(
-                Problem(
-                    "SUBJECT_NOT_HOLDER",
-                    "Credential subject is not the holder",
-                    f"verifiableCredential[{index}] is about {subjects or 'an unnamed subject'}, "
-                    f"not the holder {holder}",
-                )
-            )
+            subject_problems.append(not_holder)
+        if holder_binding_required and (holder is None or holder not in subjects):
+            # Presented by someone it is not about: genuine perhaps, but not this
+            # worker's skill, so not to be relied on for the one presenting it.
+            result.checks.append(CheckResult(SUBJECT_IS_HOLDER, "failed", [not_holder]))
+            result.verified = False
         credential_results.append(result)
     results.append(
         CheckResult(
@@ -828,6 +848,26 @@ def _verify_presentation(
         holder, signed_by_holder, proofs, challenge=challenge, subject_problems=subject_problems
     )
     results.append(binding)
+    if holder_binding_required:
+        # Asked for by this verifier: the binding is then part of ``verified``.
+        results.append(
+            CheckResult(
+                PRESENTED_BY_HOLDER,
+                "passed" if binding.outcome == "passed" else "failed",
+                []
+                if binding.outcome == "passed"
+                else binding.problems
+                or [
+                    Problem(
+                        "HOLDER_BINDING_NOT_PROVEN",
+                        "Holder binding not proven for this request",
+                        f"the presentation is not signed by its holder for this request "
+                        f"({binding.details.get('reason', 'no holder proof')})",
+                    )
+                ],
+                dict(binding.details),
+            )
+        )
     warnings = list(binding.problems)
     for credential_result in credential_results:
         warnings.extend(credential_result.warnings)

@@ -9,6 +9,7 @@ import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from skillcred.resources import data_dir
 from skillcred.services.batch_jobs import BatchJobService, BatchJobWorker
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
+from skillcred.services.presentation_requests import PresentationRequestService, load_identity
 from skillcred.services.providers import (
     ProviderDirectory,
     ProviderService,
@@ -127,6 +129,7 @@ class AppContext:
     issuance: IssuanceService = field(init=False)
     batch_jobs: BatchJobService = field(init=False)
     did_web_prefix: str = field(init=False)
+    presentation_requests: PresentationRequestService = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -182,6 +185,20 @@ class AppContext:
             chunk_rows=self.settings.batch_job_chunk_rows,
         )
         self.did_web_prefix = did_web_for(self.settings.base_url, "")
+        self.presentation_requests = PresentationRequestService(
+            database=self.database,
+            verification=self.verification,
+            base_url=self.settings.base_url,
+            identity=load_identity(
+                self.settings.verifier_name,
+                self.settings.verifier_logo_uri,
+                self.settings.verifier_key_file,
+            ),
+            request_ttl=timedelta(seconds=self.settings.presentation_request_ttl_seconds),
+            result_ttl=timedelta(seconds=self.settings.presentation_result_ttl_seconds),
+            default_query=self.settings.presentation_default_query,
+            default_purpose=self.settings.presentation_default_purpose,
+        )
 
     def batch_worker(self) -> BatchJobWorker | None:
         """This process's batch job worker (not started), unless the settings turn it off."""

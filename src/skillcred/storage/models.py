@@ -297,3 +297,29 @@ __all__ = [
     "StatusEntryRecord",
     "StatusList",
 ]
+
+
+class PresentationRequest(Base):
+    """A verifier's request to a wallet (OpenID4VP / VC-API), answered once.
+
+    Kept only until its result has been read or has expired; what remains after that is
+    the audit line written when it was answered."""
+
+    __tablename__ = "presentation_requests"
+
+    #: the id in the URLs a wallet is given (request object, response endpoint, exchange)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the unguessable id of the result, known only to the page that made the request
+    result_id: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    client_id: Mapped[str] = mapped_column(String(700))
+    #: the skill queries, as JSON
+    query: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: set when a response arrives (the one response a request takes)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the verification result (JSON), once verified
+    result: Mapped[str | None] = mapped_column(Text)
+    result_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

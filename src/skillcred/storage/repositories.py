@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from skillcred.storage.models import (
     BatchJob,
     IdempotencyKey,
     IssuedCredential,
+    PresentationRequest,
     Provider,
     ProviderDid,
     SigningKey,
@@ -431,3 +432,67 @@ class SkillDefinitions:
         return self.session.scalars(
             owned_by(SkillDefinition, provider_id).order_by(SkillDefinition.key)
         ).all()
+
+
+class PresentationRequests:
+    """Presentation requests: each answered at most once, kept until read or expired."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, request: PresentationRequest) -> None:
+        self.session.add(request)
+        self.session.flush()
+
+    def get(self, request_id: str) -> PresentationRequest | None:
+        return self.session.get(PresentationRequest, request_id)
+
+    def by_result_id(self, result_id: str) -> PresentationRequest | None:
+        return self.session.scalars(
+            select(PresentationRequest).where(PresentationRequest.result_id == result_id)
+        ).first()
+
+    def claim(self, request_id: str, now: datetime) -> bool:
+        """Marks the request answered if it is open (unanswered, unexpired); True if this
+        call did so. One statement, so two answers racing cannot both win."""
+        result = self.session.execute(
+            update(PresentationRequest)
+            .where(
+                PresentationRequest.id == request_id,
+                PresentationRequest.answered_at.is_(None),
+                PresentationRequest.expires_at > now,
+            )
+            .values(answered_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def set_result(self, request_id: str, result: str, keep_until: datetime) -> None:
+        self.session.execute(
+            update(PresentationRequest)
+            .where(PresentationRequest.id == request_id)
+            .values(result=result, result_expires_at=keep_until)
+        )
+
+    def take_result(self, result_id: str) -> bool:
+        """Deletes an answered request whose result was read; True if this call did."""
+        result = self.session.execute(
+            delete(PresentationRequest).where(
+                PresentationRequest.result_id == result_id,
+                PresentationRequest.result.is_not(None),
+            )
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def purge(self, now: datetime, *, unanswered_before: datetime) -> int:
+        """Deletes results past their lifetime and requests that expired unanswered (or
+        whose answer was never verified) before ``unanswered_before``."""
+        result = self.session.execute(
+            delete(PresentationRequest).where(
+                or_(
+                    PresentationRequest.result_expires_at < now,
+                    (PresentationRequest.result.is_(None))
+                    & (PresentationRequest.expires_at < unanswered_before),
+                )
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -12,6 +12,21 @@
 const TEXT = {
   en: {
     title: "Check a skills passport",
+    askHeading: "Ask the worker's wallet",
+    askIntro: "The worker scans a code with their wallet app and shares the skills asked for. Their wallet signs for this request only, so you know the skills are theirs and shown now.",
+    askPurposeLabel: "What for (shown in the wallet; optional)",
+    askButton: "Ask the worker's wallet",
+    qrOpenid4vp: "EU digital identity wallets, Paradym and other Credo wallets, Sphereon",
+    qrVcapi: "Learner Credential Wallet (Digital Credentials Consortium)",
+    openOnThisDevice: "open on this device",
+    qrOpenid4vpAlt: "QR code for OpenID4VP wallets",
+    qrVcapiAlt: "QR code for the Learner Credential Wallet",
+    askWaiting: "Waiting for the worker's wallet… The codes can be used once, until {when}.",
+    askVerifying: "The wallet answered; checking…",
+    askExpired: "The request expired before the wallet answered. Ask again.",
+    askFailed: "The request could not be made: {detail}",
+    presentedNow: "Presented by its holder just now",
+    presentedNotByHolder: "Not shown by its holder for this request: {reason}",
     reportTitle: "Skills verification report",
     languages: "Language",
     inputHeading: "Check a document",
@@ -159,6 +174,21 @@ const TEXT = {
     outcomes: { "passed": "OK", "failed": "failed", "not-performed": "could not be checked", "skipped": "skipped" },
   },
   nl: {
+    askHeading: "Vraag het de wallet van de medewerker",
+    askIntro: "De medewerker scant een code met de wallet-app en deelt de gevraagde vaardigheden. De wallet ondertekent alleen voor dit verzoek, dus u weet dat de vaardigheden van hem of haar zijn en nu getoond worden.",
+    askPurposeLabel: "Waarvoor (getoond in de wallet; optioneel)",
+    askButton: "Vraag het de wallet van de medewerker",
+    qrOpenid4vp: "EU digitale identiteitswallets, Paradym en andere Credo-wallets, Sphereon",
+    qrVcapi: "Learner Credential Wallet (Digital Credentials Consortium)",
+    openOnThisDevice: "op dit apparaat openen",
+    qrOpenid4vpAlt: "QR-code voor OpenID4VP-wallets",
+    qrVcapiAlt: "QR-code voor de Learner Credential Wallet",
+    askWaiting: "Wachten op de wallet van de medewerker… De codes werken één keer, tot {when}.",
+    askVerifying: "De wallet heeft geantwoord; controleren…",
+    askExpired: "Het verzoek is verlopen voordat de wallet antwoordde. Vraag het opnieuw.",
+    askFailed: "Het verzoek kon niet worden gemaakt: {detail}",
+    presentedNow: "Zojuist getoond door de eigenaar",
+    presentedNotByHolder: "Niet door de eigenaar getoond voor dit verzoek: {reason}",
     title: "Een vaardighedenpaspoort controleren",
     reportTitle: "Controlerapport vaardigheden",
     languages: "Taal",
@@ -847,12 +877,24 @@ function renderPassport(body) {
     lines.push(element("p", { class: "caution" }, t("holderUnbound")));
   }
   if (names.size > 1) lines.push(element("p", { class: "warning" }, t("namesDiffer", { names: [...names].join(t("listSeparator")) })));
+  const asked = body.presentationRequest;
+  const presentedNow = Boolean(asked && asked.presentedByHolder);
+  if (presentedNow) {
+    lines.unshift(element("p", { class: "presented" }, element("span", { class: "mark", "aria-hidden": "true" }, "✓"), " ", t("presentedNow")));
+  } else if (asked) {
+    lines.unshift(element("p", { class: "warning" }, t("presentedNotByHolder", { reason: english(body.verdictReason || verdictWord(body.verdict)) })));
+  }
   holder.replaceChildren(...lines);
 
   const context = { boundToHolder: bound };
   const cards = document.getElementById("skills");
   (body.credentialResults || []).forEach((result, index) => {
-    cards.append(card(list[index] || { verdict: result.verdict }, result.checks, index, context));
+    const summary = list[index] || { verdict: result.verdict };
+    const item = card(summary, result.checks, index, context);
+    if (presentedNow && summary.subjectIsHolder) {
+      item.querySelector(".card-head").append(element("p", { class: "presented" }, t("presentedNow")));
+    }
+    cards.append(item);
   });
 }
 
@@ -925,6 +967,81 @@ async function verify(text) {
   }
 }
 
+// --- asking the worker's wallet --------------------------------------------------------------
+
+let polling = null;
+
+function stopPolling() {
+  if (polling) clearTimeout(polling);
+  polling = null;
+}
+
+async function ask(purpose) {
+  stopPolling();
+  const status = document.getElementById("ask-status");
+  const button = document.getElementById("ask-button");
+  status.textContent = "";
+  button.disabled = true;
+  try {
+    const response = await fetch(new URL("presentation-requests", new URL("/", window.location.href)), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(purpose ? { purpose } : {}),
+    });
+    const body = await response.json();
+    if (response.status !== 201) {
+      status.textContent = t("askFailed", { detail: body.detail || response.statusText });
+      return;
+    }
+    for (const [name, uri] of [["openid4vp", body.openid4vpRequest], ["vcapi", body.vcapiRequest]]) {
+      const image = document.getElementById("qr-" + name);
+      image.src = body.qrCodes[name];
+      image.alt = t(name === "openid4vp" ? "qrOpenid4vpAlt" : "qrVcapiAlt");
+      image.dataset.request = uri;
+      document.getElementById("link-" + name).href = uri;
+    }
+    document.getElementById("ask-codes").hidden = false;
+    status.textContent = t("askWaiting", { when: formatMoment(new Date(body.expires)) });
+    poll(body.resultUrl, 0);
+  } catch (error) {
+    status.textContent = t("askFailed", { detail: error.message });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function poll(resultUrl, delay) {
+  polling = setTimeout(async () => {
+    const status = document.getElementById("ask-status");
+    let response;
+    try {
+      response = await fetch(resultUrl, { headers: { "Accept": "application/json" }, cache: "no-store" });
+    } catch (error) {
+      poll(resultUrl, 2000);  // the network hiccuped; the request is still open
+      return;
+    }
+    if (response.status === 202) {
+      const waiting = await response.json();
+      if (waiting.status === "verifying") status.textContent = t("askVerifying");
+      poll(resultUrl, 1500);
+      return;
+    }
+    polling = null;
+    document.getElementById("ask-codes").hidden = true;
+    if (response.status !== 200) {
+      status.textContent = t("askExpired");
+      return;
+    }
+    const body = await response.json();
+    status.textContent = "";
+    const served = new Date(response.headers.get("Date") || "");
+    const checkedAt = Number.isNaN(served.getTime()) ? new Date() : served;
+    lastResult = { kind: "presentation", body, checkedAt };
+    render("presentation", body, checkedAt);
+    document.getElementById("result-heading").focus();
+  }, delay);
+}
+
 function readFile(file) {
   const reader = new FileReader();
   reader.onload = () => {
@@ -957,6 +1074,10 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", () => setLanguage(button.dataset.lang));
   }
+  document.getElementById("ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    ask(document.getElementById("ask-purpose").value.trim());
+  });
   document.getElementById("verify-form").addEventListener("submit", (event) => {
     event.preventDefault();
     verify(document.getElementById("document").value);

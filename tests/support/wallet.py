@@ -1,0 +1,217 @@
+"""The worker's wallet in tests: interop/wallet.mjs (the OpenWallet Foundation's
+@openid4vc/openid4vp and dcql, Digital Bazaar's vc for the presentation), and a service
+with skill credentials issued to holders' did:key DIDs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from skillcred import Ed25519KeyPair
+from tests.support.load import server_environment
+from tests.support.processes import free_port, serving
+from tests.support.reference import INTEROP, require
+from tests.support.service import ADMIN_TOKEN
+
+WALLET = INTEROP / "wallet.mjs"
+
+SKILLS: list[dict[str, Any]] = [
+    {
+        "key": "mig-fillet",
+        "name": "MIG/MAG fillet welding",
+        "criteria": "Practical test per EN ISO 9606-1: three test pieces, visual and macro test.",
+        "achievementType": "Certification",
+        "safetyCritical": True,
+        "validityMonths": 24,
+        "alignment": [
+            {
+                "framework": "ESCO",
+                "url": "http://data.europa.eu/esco/skill/a5e5e6a4-9c3b-4e2d-8f3c-8b6a0f1f2d3e",
+                "name": "weld metal parts",
+            }
+        ],
+        "levels": [
+            {"key": "basic", "name": "Basic", "eqf": 2},
+            {"key": "independent", "name": "Independent", "eqf": 3},
+        ],
+    },
+    {
+        "key": "working-at-height",
+        "name": "Working safely at height",
+        "criteria": "Uses fall protection and inspects it; rescue plan; practical exercise.",
+        "achievementType": "Certification",
+        "safetyCritical": True,
+        "validityMonths": 36,
+        "alignment": [
+            {
+                "framework": "ESCO",
+                "url": "http://data.europa.eu/esco/skill/0a5b3f3c-3c4e-4e79-a3f0-6e2e0b7d1c11",
+                "name": "follow safety procedures when working at heights",
+            }
+        ],
+        "levels": [{"key": "basic", "name": "Basic", "eqf": 2}],
+    },
+    {
+        "key": "technical-drawings",
+        "name": "Reading technical drawings",
+        "criteria": "Reads welding symbols and dimensions on ISO 2553 drawings.",
+        "alignment": [
+            {
+                "framework": "ESCO",
+                "url": "http://data.europa.eu/esco/skill/1c1e4b0c-0a0e-4c87-9b9b-6f3c8a1d2e44",
+                "name": "read engineering drawings",
+            }
+        ],
+        "levels": [{"key": "basic", "name": "Basic", "eqf": 2}],
+    },
+    {
+        "key": "tig-pipe",
+        "name": "TIG pipe welding",
+        "criteria": "Butt welds on pipe, position H-L045.",
+        "alignment": [
+            {
+                "framework": "ESCO",
+                "url": "http://data.europa.eu/esco/skill/2d2e4b0c-0a0e-4c87-9b9b-6f3c8a1d2e45",
+                "name": "weld pipes",
+            }
+        ],
+        "levels": [{"key": "basic", "name": "Basic", "eqf": 3}],
+    },
+    {
+        "key": "forklift",
+        "name": "Forklift driving",
+        "criteria": "Drives and loads a counterbalance forklift safely.",
+        "alignment": [
+            {
+                "framework": "ESCO",
+                "url": "http://data.europa.eu/esco/skill/3e3e4b0c-0a0e-4c87-9b9b-6f3c8a1d2e46",
+                "name": "operate forklift",
+            }
+        ],
+        "achievementType": "License",
+        "validityMonths": 60,
+        "levels": [{"key": "basic", "name": "Basic", "eqf": 2}],
+    },
+]
+WELDING_ESCO = "http://data.europa.eu/esco/skill/a5e5e6a4-9c3b-4e2d-8f3c-8b6a0f1f2d3e"
+
+
+def skill_request(skill: str, level: str, holder: Ed25519KeyPair) -> dict[str, Any]:
+    return {
+        "holder": {"id": holder.controller, "name": "Pieter Jansen"},
+        "skill": skill,
+        "level": level,
+        "assessment": {
+            "method": "practical",
+            "date": "2026-02-27",
+            "assessor": {"name": "J. de Vries", "qualification": "IWI-C welding inspector"},
+            "body": {"name": "Lasinstituut Oost"},
+            "narrative": "Three test pieces; visual and macro inspection passed.",
+        },
+    }
+
+
+@dataclass
+class Site:
+    base: str
+    api_key: str
+    workdir: Path
+    #: holder key -> skill key -> issued credential
+    issued: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=60)
+
+    def issue(self, holder: Ed25519KeyPair, skill: str, level: str = "basic") -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base}/skill-credentials",
+            json=skill_request(skill, level, holder),
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=60,
+        )
+        assert response.status_code == 201, response.text
+        credential: dict[str, Any] = response.json()["verifiableCredential"]
+        self.issued.setdefault(holder.controller, {})[skill] = credential
+        return credential
+
+    def revoke(self, credential: dict[str, Any]) -> None:
+        response = httpx.post(
+            f"{self.base}/credentials/status",
+            json={
+                "credentialId": credential["id"],
+                "credentialStatus": {"type": "BitstringStatusList", "statusPurpose": "revocation"},
+                "status": True,
+            },
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+
+    def ask(self, **body: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.base}/presentation-requests", json=body, timeout=60)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def result(self, created: dict[str, Any]) -> httpx.Response:
+        return httpx.get(created["resultUrl"], timeout=60)
+
+
+@contextmanager
+def site(workdir: Path, **settings: str) -> Iterator[Site]:
+    """A running service (SQLite) with one provider and the skill definitions."""
+    port = free_port()
+    env = server_environment(f"sqlite:///{workdir / 'site.db'}", workdir / "data", port)
+    env.update(settings)
+    with serving(workdir, "--workers", "1", env=env, port=port) as (base, _process):
+        created = httpx.post(
+            f"{base}/admin/providers",
+            json={"slug": "lasschool-twente", "name": "Lasschool Twente"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=60,
+        )
+        created.raise_for_status()
+        api_key = created.json()["apiKey"]
+        for skill in SKILLS:
+            httpx.post(
+                f"{base}/skills",
+                json=skill,
+                headers={"Authorization": f"Bearer {api_key}"},
+                timeout=60,
+            ).raise_for_status()
+        yield Site(base, api_key, workdir)
+
+
+def key_file(key: Ed25519KeyPair) -> dict[str, str]:
+    return key.to_key_file()
+
+
+def run_wallet(job: dict[str, Any], *, timeout: float = 120) -> dict[str, Any]:
+    """One job for interop/wallet.mjs; its JSON answer."""
+    node = shutil.which("node")
+    require(node is not None, "node is not installed")
+    require(
+        (INTEROP / "node_modules" / "@openid4vc" / "openid4vp").is_dir()
+        and (INTEROP / "node_modules" / "dcql").is_dir(),
+        "interop/node_modules is missing @openid4vc/openid4vp (npm ci --prefix interop)",
+    )
+    assert node is not None
+    completed = subprocess.run(
+        [node, str(WALLET)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert completed.stdout, completed.stderr
+    answer: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return answer
