@@ -229,3 +229,41 @@ class StatusListError(SkillcredError):
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.type_uri = STATUS_ERRORS + self.code
+
+
+class OAuthError(SkillcredError):
+    """An error an OAuth 2.0 / OpenID4VCI endpoint answers with the error object those
+    specifications define (``{"error", "error_description"}``, RFC 6749 §5.2,
+    OpenID4VCI 1.0 §6.3 and §8.3.1.2), not a problem details document."""
+
+    code = "invalid_request"
+    type_uri = "urn:skillcred:problem:oauth"
+    title = "OAuth error"
+
+
+class InvalidGrantError(OAuthError):
+    """The pre-authorized code or transaction code is wrong, used, expired or withdrawn."""
+
+    code = "invalid_grant"
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    code = "unsupported_grant_type"
+
+
+class InvalidTokenError(OAuthError):
+    """The access token is missing, unknown or expired (RFC 6750 §3.1)."""
+
+    code = "invalid_token"
+
+
+class InvalidCredentialRequestError(OAuthError):
+    code = "invalid_credential_request"
+
+
+class UnknownCredentialConfigurationError(OAuthError):
+    code = "unknown_credential_configuration"
+
+
+class CredentialRequestDeniedError(OAuthError):
+    code = "credential_request_denied"

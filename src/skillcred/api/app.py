@@ -12,7 +12,17 @@ from skillcred import __version__
 from skillcred.api import problems
 from skillcred.api.context import AppContext
 from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
-from skillcred.api.routers import admin, audit, credentials, ops, public, skills, verify, web
+from skillcred.api.routers import (
+    admin,
+    audit,
+    credentials,
+    ops,
+    public,
+    skills,
+    verify,
+    wallet,
+    web,
+)
 from skillcred.logs import configure as configure_logging
 from skillcred.settings import Settings, load_settings
 from skillcred.storage.db import Database
@@ -41,6 +51,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             {"name": "public", "description": "Public documents: contexts, schemas, DIDs, health."},
             {"name": "operator", "description": "Provider registration (admin token)."},
             {"name": "audit", "description": "The audit trail (auditor token or API key)."},
+            {
+                "name": "wallets",
+                "description": "Offers into workers' wallets: OpenID4VCI 1.0 and VC-API exchanges.",
+            },
         ],
     )
     app.state.context = context
@@ -49,6 +63,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(verify.router)
     app.include_router(credentials.router)
     app.include_router(skills.router)
+    app.include_router(wallet.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(audit.router)

@@ -20,6 +20,7 @@ from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
+from skillcred.services.offers import OfferService
 from skillcred.services.providers import (
     ProviderDirectory,
     ProviderService,
@@ -123,6 +124,7 @@ class AppContext:
     skills: SkillService = field(init=False)
     issuance: IssuanceService = field(init=False)
     did_web_prefix: str = field(init=False)
+    offers: OfferService = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -172,6 +174,14 @@ class AppContext:
             loader=self.loader,
         )
         self.did_web_prefix = did_web_for(self.settings.base_url, "")
+        self.offers = OfferService(
+            self.database,
+            skills=self.skills,
+            issuer_for=lambda provider, actor: self.skill_issuer(provider, actor=actor),
+            base_url=self.settings.base_url,
+            ttl_seconds=self.settings.offer_ttl_seconds,
+            token_ttl_seconds=self.settings.offer_token_ttl_seconds,
+        )
 
     def local_did_document(self, did: str) -> dict[str, Any] | None:
         """This service's own did:web documents, read from the database (no HTTP)."""

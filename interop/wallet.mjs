@@ -1,0 +1,118 @@
+// A wallet, driven by the OpenWallet Foundation's OpenID4VCI client
+// (@openid4vc/openid4vci, the library Credo-based wallets use): it resolves a credential
+// offer, takes the token with the pre-authorized code and the transaction code, asks for
+// a nonce, makes a key proof with a key of its own and collects the credential.
+//
+// One JSON request on stdin, one JSON answer on stdout:
+//   {"offer": "openid-credential-offer://…", "txCode": "123456",
+//    "alg": "EdDSA" | "ES256", "keyIn": "kid" | "jwk", "rounds": 1}
+// -> {"ok": true, "version": "V1", "holder": "did:key:…", "credential": {…},
+//     "tokenResponse": {…}, "metadata": {…}}
+// "rounds" > 1 runs that many offers (a list in "offers", codes in "txCodes") one after
+// the other and reports the time taken (the benchmark).
+import crypto from 'node:crypto';
+import {Openid4vciClient, setGlobalConfig} from '@openid4vc/openid4vci';
+import {clientAuthenticationNone} from '@openid4vc/oauth2';
+import * as base58 from 'base58-universal';
+
+const b64url = buf => Buffer.from(buf).toString('base64url');
+
+function newKey(alg) {
+  if(alg === 'ES256') {
+    const {publicKey, privateKey} = crypto.generateKeyPairSync('ec', {namedCurve: 'P-256'});
+    const jwk = publicKey.export({format: 'jwk'});
+    const raw = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'),
+      Buffer.from(jwk.y, 'base64url')]);
+    const compressed = crypto.ECDH.convertKey(raw, 'prime256v1', undefined, undefined,
+      'compressed');
+    const id = 'z' + base58.encode(Buffer.concat([Buffer.from([0x80, 0x24]), compressed]));
+    return {alg, jwk: {kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y}, privateKey,
+      did: 'did:key:' + id, fragment: id};
+  }
+  const {publicKey, privateKey} = crypto.generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({format: 'jwk'});
+  const id = 'z' + base58.encode(Buffer.concat([Buffer.from([0xed, 0x01]),
+    Buffer.from(jwk.x, 'base64url')]));
+  return {alg: 'EdDSA', jwk: {kty: jwk.kty, crv: jwk.crv, x: jwk.x}, privateKey,
+    did: 'did:key:' + id, fragment: id};
+}
+
+function signWith(key) {
+  return async (signer, {header, payload}) => {
+    const input = b64url(JSON.stringify(header)) + '.' + b64url(JSON.stringify(payload));
+    const signature = key.alg === 'ES256' ?
+      crypto.sign('sha256', Buffer.from(input), {key: key.privateKey, dsaEncoding: 'ieee-p1363'}) :
+      crypto.sign(null, Buffer.from(input), key.privateKey);
+    return {jwt: input + '.' + b64url(signature), signerJwk: key.jwk};
+  };
+}
+
+async function collect(client, key, request, offerUri, txCode) {
+  const offer = await client.resolveCredentialOffer(offerUri);
+  const metadata = await client.resolveIssuerMetadata(offer.credential_issuer);
+  const configurationId = offer.credential_configuration_ids[0];
+  const {accessTokenResponse} = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+    credentialOffer: offer, issuerMetadata: metadata, txCode,
+    additionalRequestPayload: request.extraTokenParameters
+  });
+  const {c_nonce: nonce} = await client.requestNonce({issuerMetadata: metadata});
+  const signer = request.keyIn === 'jwk' ?
+    {method: 'jwk', alg: key.alg, publicJwk: key.jwk} :
+    {method: 'did', alg: key.alg, didUrl: `${key.did}#${key.fragment}`};
+  const {jwt} = await client.createCredentialRequestJwtProof({
+    issuerMetadata: metadata, credentialConfigurationId: configurationId, nonce, signer
+  });
+  const {credentialResponse} = await client.retrieveCredentials({
+    issuerMetadata: metadata, accessToken: accessTokenResponse.access_token,
+    credentialConfigurationId: configurationId, proofs: {jwt: [jwt]}
+  });
+  const credential = credentialResponse.credentials ?
+    credentialResponse.credentials[0].credential : credentialResponse.credential;
+  return {offer, metadata, accessTokenResponse, credential, version: metadata.originalDraftVersion};
+}
+
+async function main() {
+  let input = '';
+  for await (const chunk of process.stdin) {
+    input += chunk;
+  }
+  const request = JSON.parse(input);
+  if(request.allowInsecureUrls) {
+    setGlobalConfig({allowInsecureUrls: true});
+  }
+  const key = newKey(request.alg || 'EdDSA');
+  const client = new Openid4vciClient({
+    callbacks: {
+      fetch: globalThis.fetch,
+      hash: (data, alg) => new Uint8Array(crypto.createHash(alg.replace('-', '').toLowerCase())
+        .update(data).digest()),
+      generateRandom: bytes => new Uint8Array(crypto.randomBytes(bytes)),
+      signJwt: signWith(key),
+      clientAuthentication: clientAuthenticationNone({clientId: 'skillcred-interop-wallet'})
+    }
+  });
+  if(request.rounds && request.rounds > 1) {
+    const started = performance.now();
+    for(let i = 0; i < request.rounds; i++) {
+      await collect(client, key, request, request.offers[i], request.txCodes[i]);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(JSON.stringify({ok: true, rounds: request.rounds, seconds}) + '\n');
+    return;
+  }
+  const result = await collect(client, key, request, request.offer, request.txCode);
+  process.stdout.write(JSON.stringify({
+    ok: true, version: result.version, holder: key.did,
+    credential: result.credential, tokenResponse: result.accessTokenResponse,
+    issuer: result.metadata.credentialIssuer
+  }) + '\n');
+}
+
+main().catch(error => {
+  process.stdout.write(JSON.stringify({
+    ok: false, error: String(error && error.message || error), name: error && error.name,
+    response: error && error.errorResponse,
+    body: error && error.responseText
+  }) + '\n');
+  process.exitCode = 1;
+});
