@@ -15,6 +15,7 @@ from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
 from skillcred.api.routers import (
     admin,
     audit,
+    claim,
     credentials,
     ops,
     public,
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(credentials.router)
     app.include_router(skills.router)
     app.include_router(wallet.router)
+    app.include_router(claim.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(audit.router)

@@ -373,7 +373,38 @@ class OfferService:
         code = form.get("pre-authorized_code")
         if not code:
             raise OAuthError("pre-authorized_code is required")
-        tx_code = form.get("tx_code")
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        _offer, nonce = self._redeem(
+            code,
+            form.get("tx_code"),
+            step="token",
+            to_state="token-issued",
+            token_hash=digest(token),
+            token_expires_at=now + timedelta(seconds=self.token_ttl_seconds),
+        )
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.token_ttl_seconds,
+            # OpenID4VCI drafts up to 13 take the first nonce from here.
+            "c_nonce": nonce,
+            "c_nonce_expires_in": self.token_ttl_seconds,
+            "authorization_details": [
+                {
+                    "type": "openid_credential",
+                    "credential_configuration_id": CONFIGURATION_ID,
+                    "credential_identifiers": [CONFIGURATION_ID],
+                }
+            ],
+        }
+
+    def _redeem(
+        self, code: str, tx_code: str | None, *, step: str, to_state: str, **values: Any
+    ) -> tuple[Offer, str]:
+        """Check a pre-authorized code and its transaction code, and move the offer from
+        'offered' to ``to_state`` (one caller wins). A wrong transaction code counts; at
+        ``MAX_TX_TRIES`` the offer is locked. Returns the offer and a fresh nonce."""
         now = self.clock()
         failure: SkillcredError | None = None
         offer: Offer | None = None
@@ -407,48 +438,34 @@ class OfferService:
                     provider_id=offer.provider_id,
                     subject=f"urn:uuid:{offer.id}",
                     reason=failure.detail,
-                    data={"step": "token", "error": failure.code},
+                    data={"step": step, "error": failure.code},
                     at=now,
                 )
                 offer = None  # recorded here already
+            elif not repository.transition(offer.id, ("offered",), state=to_state, **values):
+                failure = InvalidGrantError(_closed(to_state))
             else:
-                token = secrets.token_urlsafe(32)
-                won = repository.transition(
-                    offer.id,
-                    ("offered",),
-                    state="token-issued",
-                    token_hash=digest(token),
-                    token_expires_at=now + timedelta(seconds=self.token_ttl_seconds),
+                nonce = self._new_nonce(session, now)
+                audit.record(
+                    session,
+                    actor="wallet",
+                    action=f"offer.{to_state}",
+                    provider_id=offer.provider_id,
+                    subject=f"urn:uuid:{offer.id}",
+                    at=now,
                 )
-                if not won:
-                    failure = InvalidGrantError(_closed("token-issued"))
-                else:
-                    nonce = self._new_nonce(session, now)
-                    audit.record(
-                        session,
-                        actor="wallet",
-                        action="offer.token-issued",
-                        provider_id=offer.provider_id,
-                        subject=f"urn:uuid:{offer.id}",
-                        at=now,
-                    )
-                    return {
-                        "access_token": token,
-                        "token_type": "Bearer",
-                        "expires_in": self.token_ttl_seconds,
-                        # OpenID4VCI drafts up to 13 take the first nonce from here.
-                        "c_nonce": nonce,
-                        "c_nonce_expires_in": self.token_ttl_seconds,
-                        "authorization_details": [
-                            {
-                                "type": "openid_credential",
-                                "credential_configuration_id": CONFIGURATION_ID,
-                                "credential_identifiers": [CONFIGURATION_ID],
-                            }
-                        ],
-                    }
+                return offer, nonce
         assert failure is not None
-        raise self._refuse(offer, failure, step="token")
+        raise self._refuse(offer, failure, step=step)
+
+    async def download(self, handle: str, tx_code: str | None) -> bytes:
+        """The fallback for a worker without a wallet: the credential as a file, for the
+        transaction code (the same tries and lock as the token endpoint). It names the
+        holder as the offer does (the hashed e-mail address), bound to no key."""
+        offer, _nonce = self._redeem(
+            pre_authorized_code(handle), tx_code, step="download", to_state="issuing"
+        )
+        return await self._deliver(offer, None, via="download")
 
     def _new_nonce(self, session: Session, now: datetime) -> str:
         nonce = secrets.token_urlsafe(24)
@@ -508,14 +525,22 @@ class OfferService:
             raise self._refuse(
                 offer, InvalidTokenError("the access token was used already"), step="credential"
             )
-        document = await self._deliver(offer, holder, via="openid4vci", proof=proof)
+        document = await self._deliver(
+            offer, holder, via="openid4vci", proof=proof, revert_to="token-issued"
+        )
         credential = orjson.loads(document)
         if version == "1.0":
             return {"credentials": [{"credential": credential}]}
         return {"credential": credential}
 
     async def _deliver(
-        self, offer: Offer, holder: str | None, *, via: str, proof: KeyProof | None = None
+        self,
+        offer: Offer,
+        holder: str | None,
+        *,
+        via: str,
+        proof: KeyProof | None = None,
+        revert_to: str = "offered",
     ) -> bytes:
         """Issue the offer's credential (the offer is 'issuing', held by this request)."""
         assert offer.request is not None
@@ -532,7 +557,7 @@ class OfferService:
             issued = await issuer.issue_async(request, idempotency_key=None, fingerprint=None)
         except Exception:
             with self.database.writing() as session:
-                Offers(session).transition(offer.id, ("issuing",), state="token-issued")
+                Offers(session).transition(offer.id, ("issuing",), state=revert_to)
             raise
         now = self.clock()
         with self.database.writing() as session:
