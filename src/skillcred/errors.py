@@ -267,3 +267,11 @@ class UnknownCredentialConfigurationError(OAuthError):
 
 class CredentialRequestDeniedError(OAuthError):
     code = "credential_request_denied"
+
+
+class MailError(SkillcredError):
+    """An offer e-mail could not be handed to the SMTP server (an upstream failure)."""
+
+    code = "MAIL_NOT_SENT"
+    type_uri = "urn:skillcred:problem:mail-not-sent"
+    title = "E-mail not sent"

@@ -39,6 +39,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.SkillcredError], int], ...] = (
     (errors.NotFoundError, 404),
     (errors.ConflictError, 409),
     (errors.DidResolutionError, 422),
+    (errors.MailError, 502),
 )
 
 

@@ -18,7 +18,15 @@ from skillcred.api.schemas import PROBLEM
 from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
 from skillcred.core.openid4vci import PROOF_ALGORITHMS
 from skillcred.core.verifying import VerificationResult
-from skillcred.errors import OAuthError, ParsingError
+from skillcred.errors import (
+    LimitExceededError,
+    MailError,
+    OAuthError,
+    ParsingError,
+    RequestError,
+    SkillcredError,
+)
+from skillcred.services import batch, offer_batch, offer_mail
 from skillcred.services.offers import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
 from skillcred.services.skills import SkillCredentialRequest
 
@@ -101,11 +109,106 @@ def create_offer(
     expiresIn: Annotated[
         int | None, Query(ge=60, le=90 * 24 * 3600, description="Seconds (default 14 days).")
     ] = None,
+    email: Annotated[
+        bool,
+        Query(
+            description="E-mail the claim link to holder.email (SKILLCRED_SMTP_URL); the "
+            "transaction code is never in the e-mail."
+        ),
+    ] = False,
 ) -> Response:
-    created = context.offers.create(
-        provider, body, actor=f"provider:{provider.slug}", expires_in=expiresIn
+    smtp_url = context.settings.smtp_url
+    if email and smtp_url is None:
+        raise RequestError("email: no SMTP server is configured here (SKILLCRED_SMTP_URL)")
+    if email and body.holder.email is None:
+        raise RequestError("email: the holder has no email address to send the offer to")
+    actor = f"provider:{provider.slug}"
+    created = context.offers.create(provider, body, actor=actor, expires_in=expiresIn)
+    answer = created.to_json()
+    if email:
+        assert smtp_url is not None and body.holder.email is not None
+        _offer, _links, about = context.offers.claim(created.links.handle)
+        message = offer_mail.offer_message(
+            created,
+            to=body.holder.email,
+            sender=context.settings.smtp_from,
+            provider=provider.name,
+            skill=str((about or {}).get("skill") or ""),
+        )
+        try:
+            offer_mail.send(smtp_url.get_secret_value(), message)
+        except MailError:
+            # Nothing is left behind: an offer nobody was told of is withdrawn at once.
+            context.offers.withdraw(provider, created.offer.id, actor=actor)
+            raise
+        answer["emailed"] = True
+    return json_response(answer, 201, headers=NO_STORE)
+
+
+@router.post(
+    "/offers/batch",
+    responses={400: PROBLEM, 401: PROBLEM, 413: PROBLEM},
+    summary="Offer to a whole class: a JSON array of requests, or a results CSV",
+    description=(
+        "One offer per row (the columns of `skillcred issue-batch`, `holder_id` left "
+        "out); a row with an error is reported by its line and the others go on. "
+        "`Accept: text/csv` answers a CSV of the links and transaction codes; "
+        "`Accept: text/html` the printable A4 sheet (one QR code per worker, the codes on "
+        "a page of their own)."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def create_offers(request: Request, provider: CurrentProvider, context: Context) -> Response:
+    raw = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "text/csv":
+        try:
+            rows = list(batch.csv_rows(raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise ParsingError("the CSV is not UTF-8 text") from exc
+        except SkillcredError as exc:
+            raise RequestError(exc.detail) from exc
+    else:
+        try:
+            items = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ParsingError(f"the body is not JSON: {exc}") from exc
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise RequestError("the body must be a JSON array of skill credential requests")
+        rows = [batch.Row(index + 1, item) for index, item in enumerate(items)]
+    if len(rows) > context.settings.max_batch_rows:
+        raise LimitExceededError(
+            f"the batch has {len(rows)} rows; one request offers at most "
+            f"{context.settings.max_batch_rows} (SKILLCRED_MAX_BATCH_ROWS)"
+        )
+    results = await to_thread.run_sync(
+        lambda: offer_batch.create_offers(
+            context.offers, provider, rows, actor=f"provider:{provider.slug}"
+        )
     )
-    return json_response(created.to_json(), 201, headers=NO_STORE)
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        sheet = offer_batch.offers_sheet(provider.name, results)
+        return Response(sheet, media_type="text/html; charset=utf-8", headers=NO_STORE)
+    if "text/csv" in accept:
+        return Response(
+            offer_batch.offers_csv(results), media_type="text/csv; charset=utf-8", headers=NO_STORE
+        )
+    offered = sum(1 for r in results if r.created is not None)
+    return json_response(
+        {
+            "summary": {"rows": len(results), "offered": offered, "failed": len(results) - offered},
+            "results": [r.to_json() for r in results],
+        },
+        headers=NO_STORE,
+    )
 
 
 @router.get("/offers", responses={401: PROBLEM}, summary="This provider's offers")
