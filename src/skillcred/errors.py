@@ -265,10 +265,6 @@ class UnknownCredentialConfigurationError(OAuthError):
     code = "unknown_credential_configuration"
 
 
-class CredentialRequestDeniedError(OAuthError):
-    code = "credential_request_denied"
-
-
 class MailError(SkillcredError):
     """An offer e-mail could not be handed to the SMTP server (an upstream failure)."""
 

@@ -384,3 +384,63 @@ def test_an_offer_takes_no_holder_id_and_a_known_skill(service: Service) -> None
     assert response.status_code == 422
     with service.database.reading() as session:
         assert session.scalars(select(Offer)).all() == []
+
+
+def test_a_draft_13_credential_request_gets_the_draft_answer(service: Service) -> None:
+    """Wallets on OpenID4VCI drafts 11-14 name the format and send one ``proof``; they take
+    the first nonce from the token response and read ``credential`` from the answer."""
+    provider = provider_with_skill(service)
+    offer = make_offer(service, provider)
+    token = token_request(service, code_of(service, offer), offer["txCode"]).json()
+    wallet = PythonWallet()
+    response = service.client.post(
+        "/openid4vci/credential",
+        json={
+            "format": "ldp_vc",
+            "credential_definition": {
+                "@context": [
+                    "https://www.w3.org/ns/credentials/v2",
+                    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                ],
+                "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            },
+            "proof": {
+                "proof_type": "jwt",
+                "jwt": wallet.proof(audience=BASE_URL, nonce=token["c_nonce"]),
+            },
+        },
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["credential"]["credentialSubject"]["id"] == wallet.did
+
+
+def test_a_request_for_another_credential_is_refused(service: Service) -> None:
+    provider = provider_with_skill(service)
+    offer = make_offer(service, provider)
+    token = access_token(service, offer)
+    proof = PythonWallet().proof(audience=BASE_URL, nonce=fresh_nonce(service))
+    for body, error in (
+        (
+            {"credential_configuration_id": "Other", "proofs": {"jwt": [proof]}},
+            "unknown_credential_configuration",
+        ),
+        (
+            {"format": "jwt_vc_json", "proof": {"proof_type": "jwt", "jwt": proof}},
+            "unknown_credential_configuration",
+        ),
+        ({"proofs": {"jwt": [proof]}}, "invalid_credential_request"),
+        (
+            {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": [proof, proof]}},
+            "invalid_proof",
+        ),
+        ({"credential_configuration_id": CONFIGURATION}, "invalid_proof"),
+    ):
+        response = service.client.post(
+            "/openid4vci/credential", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 400 and error_of(response) == error, body
+    assert stored(service) == 0
+    no_token = service.client.post("/openid4vci/credential", json={})
+    assert no_token.status_code == 401 and error_of(no_token) == "invalid_token"
+    assert no_token.headers["www-authenticate"].startswith('Bearer error="invalid_token"')

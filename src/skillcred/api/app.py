@@ -88,6 +88,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             ("POST", "/credentials/verify", *verify_rate),
             ("POST", "/presentations/verify", *verify_rate),
             *(("GET", prefix, *public_rate) for prefix in PUBLIC_DOCUMENTS),
+            # What wallets and workers call without an API key: each writes to the database
+            # (a nonce, a refused try), so each client gets a bucket.
+            *(("POST", prefix, *verify_rate) for prefix in WALLET_ENDPOINTS),
         ],
     )
     # Outermost (added last): every answer, a 429 or a 413 too, has its id, log line, count.
@@ -96,7 +99,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
 
 #: the public documents anyone may fetch (rate limited per client address)
-PUBLIC_DOCUMENTS = ("/status-lists/", "/contexts/", "/schemas/", "/providers/", "/verify")
+PUBLIC_DOCUMENTS = (
+    "/status-lists/",
+    "/contexts/",
+    "/schemas/",
+    "/providers/",
+    "/verify",
+    "/claim/",
+    "/openid4vci/",
+)
+#: the wallet-facing endpoints that take POSTs without an API key
+WALLET_ENDPOINTS = ("/openid4vci/", "/claim/", "/workflows/skill-credential/exchanges/")
 
 
 def app_factory() -> FastAPI:

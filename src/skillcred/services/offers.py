@@ -42,7 +42,6 @@ from skillcred.core.openid4vci import (
 from skillcred.core.verifying import VerificationResult
 from skillcred.errors import (
     ConflictError,
-    CredentialRequestDeniedError,
     InvalidCredentialRequestError,
     InvalidGrantError,
     InvalidTokenError,
@@ -69,7 +68,6 @@ WORKFLOW = "skill-credential"
 LCW_REQUEST = "https://lcw.app/request.html"
 MAX_TX_TRIES = 5
 TX_CODE_LENGTH = 6
-ALL_STATES = ("offered", "token-issued", "issuing", "delivered", "withdrawn", "locked", "expired")
 
 
 def digest(secret: str) -> str:
@@ -799,12 +797,4 @@ def _authenticated_holder(presentation: Any, result: VerificationResult) -> str:
     return holder
 
 
-__all__ = [
-    "ALL_STATES",
-    "CONFIGURATION_ID",
-    "PRE_AUTHORIZED_GRANT",
-    "WORKFLOW",
-    "CreatedOffer",
-    "CredentialRequestDeniedError",
-    "OfferService",
-]
+__all__ = ["CONFIGURATION_ID", "PRE_AUTHORIZED_GRANT", "WORKFLOW", "CreatedOffer", "OfferService"]
