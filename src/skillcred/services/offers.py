@@ -129,15 +129,15 @@ def offer_json(offer: Offer) -> dict[str, Any]:
     return {
         "id": offer.id,
         "state": offer.state,
-        "created": format_date_time(_aware(offer.created_at)),
-        "expires": format_date_time(_aware(offer.expires_at)),
+        "created": format_date_time(aware_utc(offer.created_at)),
+        "expires": format_date_time(aware_utc(offer.expires_at)),
         "deliveredVia": offer.delivered_via,
         "credentialId": offer.credential_id,
         "transactionCodeTries": offer.tx_attempts,
     }
 
 
-def _aware(moment: datetime) -> datetime:
+def aware_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes: they were written in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -343,7 +343,7 @@ class OfferService:
         """The credential offer object (OpenID4VCI 1.0 §4.1.1) behind credential_offer_uri."""
         with self.database.reading() as session:
             offer = Offers(session).by_handle(digest(handle))
-        if offer is None or offer.state != "offered" or _aware(offer.expires_at) <= self.clock():
+        if offer is None or offer.state != "offered" or aware_utc(offer.expires_at) <= self.clock():
             raise NotFoundError("there is no open credential offer here")
         grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code(handle)}
         if offer.tx_code_hash is not None:
@@ -411,7 +411,7 @@ class OfferService:
             offer = repository.by_code(digest(code))
             if offer is None:
                 raise InvalidGrantError("the pre-authorized code is not valid")
-            if offer.state == "offered" and _aware(offer.expires_at) <= now:
+            if offer.state == "offered" and aware_utc(offer.expires_at) <= now:
                 self._expire(session, now)
                 failure = InvalidGrantError("the offer has expired")
             elif offer.state != "offered":
@@ -492,7 +492,7 @@ class OfferService:
             offer is None
             or offer.state != "token-issued"
             or offer.token_expires_at is None
-            or _aware(offer.token_expires_at) <= now
+            or aware_utc(offer.token_expires_at) <= now
         ):
             raise self._refuse(
                 offer,
@@ -598,7 +598,7 @@ class OfferService:
             offer = repository.owned(provider.id, offer_id)
             if offer is None:
                 raise NotFoundError(f"offer: this provider has no offer {offer_id!r}")
-            if offer.state not in OPEN_OFFER_STATES or _aware(offer.expires_at) <= now:
+            if offer.state not in OPEN_OFFER_STATES or aware_utc(offer.expires_at) <= now:
                 raise ConflictError(f"offer {offer_id} is {offer.state}: it cannot be collected")
             repository.add_exchange(
                 OfferExchange(id_hash=digest(exchange_id), offer_id=offer.id, created_at=now)
@@ -617,7 +617,7 @@ class OfferService:
             "offerId": offer.id,
             "url": url,
             "vcapiRequest": self.vcapi_request(url),
-            "expires": format_date_time(_aware(offer.expires_at)),
+            "expires": format_date_time(aware_utc(offer.expires_at)),
         }
 
     async def exchange(
@@ -637,7 +637,7 @@ class OfferService:
             if found is None:
                 raise NotFoundError("there is no such exchange")
             exchange, offer = found
-            if offer.state == "offered" and _aware(offer.expires_at) <= now:
+            if offer.state == "offered" and aware_utc(offer.expires_at) <= now:
                 self._expire(session, now)
                 offer_state = "expired"
             else:
@@ -722,7 +722,7 @@ class OfferService:
             except SkillcredError:
                 skill = ""
             about = {"provider": provider.name, "skill": skill, "holder": request.holder.name}
-        if offer.state == "offered" and _aware(offer.expires_at) <= self.clock():
+        if offer.state == "offered" and aware_utc(offer.expires_at) <= self.clock():
             self.expire()
             offer.state = "expired"
         return offer, self.links(handle), about

@@ -19,7 +19,7 @@ from skillcred.api.json import JsonRoute
 from skillcred.api.routers.web import HTML, WEB, security_headers
 from skillcred.core.datetimes import format_date_time
 from skillcred.errors import NotFoundError, OAuthError
-from skillcred.services.offers import MAX_TX_TRIES, TX_CODE_LENGTH, OfferLinks, _aware
+from skillcred.services.offers import MAX_TX_TRIES, TX_CODE_LENGTH, OfferLinks, aware_utc
 
 router = APIRouter(tags=["wallets"], include_in_schema=False, route_class=JsonRoute)
 PRIVATE = {**security_headers(0), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -170,7 +170,7 @@ def claim_page(
         offer, links, about = context.offers.claim(handle)
     except NotFoundError:
         return Response(page(chosen, "", not_found(chosen)), 404, media_type=HTML, headers=PRIVATE)
-    body = render(chosen, offer.state, links, about, format_date_time(_aware(offer.expires_at)))
+    body = render(chosen, offer.state, links, about, format_date_time(aware_utc(offer.expires_at)))
     return Response(page(chosen, handle, body), media_type=HTML, headers=PRIVATE)
 
 
@@ -187,7 +187,7 @@ async def claim_download(handle: str, request: Request, context: Context) -> Res
         reason = escape(t["wrong_code"].format(reason=exc.detail))
         notice = f'<p class="notice" role="alert">{reason}</p>'
         body = notice + render(
-            chosen, offer.state, links, about, format_date_time(_aware(offer.expires_at))
+            chosen, offer.state, links, about, format_date_time(aware_utc(offer.expires_at))
         )
         return Response(page(chosen, handle, body), 400, media_type=HTML, headers=PRIVATE)
     return Response(

@@ -351,7 +351,8 @@ async def nonce(context: Context) -> Response:
 async def credential(request: Request, context: Context) -> Response:
     header = request.headers.get("authorization", "")
     scheme, _, token_value = header.partition(" ")
-    access_token = token_value.strip() if scheme.lower() in ("bearer", "dpop") else None
+    # Tokens are issued as Bearer tokens (no DPoP binding): only that scheme is read.
+    access_token = token_value.strip() if scheme.lower() == "bearer" else None
     try:
         body: Any = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
