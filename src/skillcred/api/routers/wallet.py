@@ -92,7 +92,7 @@ class ExchangeCreate(BaseModel):
     "/offers",
     status_code=201,
     response_model=OfferCreated,
-    responses={400: PROBLEM, 401: PROBLEM, 422: PROBLEM},
+    responses={400: PROBLEM, 401: PROBLEM, 422: PROBLEM, 502: PROBLEM},
     summary="Offer a skill credential to a worker's wallet",
     description=(
         "Takes the same skill-shaped body as `POST /skill-credentials`, without `holder.id`: "
@@ -367,7 +367,7 @@ async def credential(request: Request, context: Context) -> Response:
 @router.post(
     "/workflows/{workflow}/exchanges",
     status_code=201,
-    responses={401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    responses={400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
     summary="Start a VC-API exchange that delivers an offer",
 )
 def create_exchange(
@@ -381,7 +381,7 @@ def create_exchange(
 
 @router.post(
     "/workflows/{workflow}/exchanges/{exchange_id}",
-    responses={400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    responses={400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
     summary="Take part in an exchange (wallet): DIDAuthentication, then the credential",
     openapi_extra={
         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}
