@@ -364,6 +364,88 @@ def cmd_skills(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_offers(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from skillcred.services.batch import describe
+    from skillcred.services.skills import SkillCredentialRequest
+
+    context = _context()
+    try:
+        provider = _provider(context, args.provider)
+        actor = f"operator:cli:{provider.slug}"
+        if args.offers_command == "create":
+            try:
+                request = SkillCredentialRequest.model_validate(_read_json(args.file))
+            except ValidationError as exc:
+                _fail(f"{args.file}: {describe(exc)}")
+            created = context.offers.create(
+                provider, request, actor=actor, expires_in=args.expires_in
+            )
+            _print_json(created.to_json())
+        elif args.offers_command == "list":
+            _print_json(context.offers.listing(provider))
+        else:
+            _print_json(context.offers.withdraw(provider, args.id, actor=actor))
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    finally:
+        context.database.dispose()
+    return EXIT_OK
+
+
+def _offer_batch(args: argparse.Namespace, rows: list[Any]) -> int:
+    """issue-batch --offers: one offer per row, then offers.csv and sheet.html."""
+    from skillcred.services import offer_batch
+
+    if not args.out:
+        _fail("--offers needs --out FOLDER (for offers.csv and sheet.html)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    context = _context()
+    provider = _provider(context, args.provider)
+    progress = _Progress(len(rows), enabled=sys.stderr.isatty() and not args.quiet)
+
+    def on_result(result: offer_batch.OfferRow) -> None:
+        if result.error is not None:
+            progress.note(f"{args.file}:{result.line}: {result.error}")
+        progress.advance()
+
+    try:
+        results = offer_batch.create_offers(
+            context.offers,
+            provider,
+            rows,
+            actor=f"operator:cli:{provider.slug}",
+            expires_in=args.expires_in,
+            on_result=on_result,
+        )
+    finally:
+        context.writer.close()
+        context.database.dispose()
+    progress.done()
+    csv_path, sheet_path = out / "offers.csv", out / "sheet.html"
+    # The codes are secrets until handed out: files readable by their owner only.
+    for path, content in (
+        (csv_path, offer_batch.offers_csv(results)),
+        (sheet_path, offer_batch.offers_sheet(provider.name, results)),
+    ):
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    failed = [r for r in results if r.error is not None]
+    _print_json(
+        {
+            "rows": len(results),
+            "offered": len(results) - len(failed),
+            "failed": len(failed),
+            "failures": [{"line": r.line, "error": r.error} for r in failed],
+            "csv": str(csv_path),
+            "sheet": str(sheet_path),
+        }
+    )
+    return EXIT_OK if not failed else EXIT_NOT_VERIFIED
+
+
 def cmd_issue_batch(args: argparse.Namespace) -> int:
     """Issue one skill credential per CSV row; a bad row is reported by its line number."""
     import time
@@ -378,6 +460,8 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
         rows = list(batch.csv_rows(text))
     except SkillcredError as exc:
         _fail(f"{args.file}: {exc.detail}")
+    if args.offers:
+        return _offer_batch(args, rows)
     out = Path(args.out) if args.out else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -563,8 +647,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="write each credential to this folder (one JSON file each)"
     )
     issue_batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    issue_batch.add_argument(
+        "--offers",
+        action="store_true",
+        help="offer each row into the worker's wallet instead of issuing now: writes "
+        "offers.csv (links and transaction codes) and sheet.html (A4, one QR per worker) "
+        "to --out",
+    )
+    issue_batch.add_argument(
+        "--expires-in", type=int, help="offers: seconds until they expire (default 14 days)"
+    )
     issue_batch.add_argument("file", help="the results CSV")
     issue_batch.set_defaults(handler=cmd_issue_batch)
+
+    offers = commands.add_parser("offers", help="offers of skill credentials into wallets")
+    offer_commands = offers.add_subparsers(
+        dest="offers_command", required=True, parser_class=_Parser
+    )
+    offer_create = offer_commands.add_parser(
+        "create", help="offer one skill (a skill-shaped request without holder.id)"
+    )
+    offer_create.add_argument("--provider", required=True, help="the provider's slug")
+    offer_create.add_argument("--expires-in", type=int, help="seconds (default 14 days)")
+    offer_create.add_argument("file", help="the request (JSON), or - for stdin")
+    offer_list = offer_commands.add_parser("list", help="a provider's offers and their states")
+    offer_list.add_argument("--provider", required=True)
+    offer_withdraw = offer_commands.add_parser(
+        "withdraw", help="withdraw an offer (its personal data is deleted)"
+    )
+    offer_withdraw.add_argument("--provider", required=True)
+    offer_withdraw.add_argument("id", help="the offer's id")
+    offers.set_defaults(handler=cmd_offers)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (YAML)")
     openapi.set_defaults(handler=cmd_openapi)

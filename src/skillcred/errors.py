@@ -296,3 +296,55 @@ class PresentationRequestGoneError(SkillcredError):
     def __init__(self, detail: str, *, oauth_error: str = "invalid_request_uri") -> None:
         super().__init__(detail)
         self.extensions = {"error": oauth_error, "error_description": detail}
+
+
+class OAuthError(SkillcredError):
+    """An error an OAuth 2.0 / OpenID4VCI endpoint answers with the error object those
+    specifications define (``{"error", "error_description"}``, RFC 6749 §5.2,
+    OpenID4VCI 1.0 §6.3 and §8.3.1.2), not a problem details document."""
+
+    code = "invalid_request"
+    title = "OAuth error"
+
+
+class InvalidGrantError(OAuthError):
+    """The pre-authorized code or transaction code is wrong, used, expired or withdrawn."""
+
+    code = "invalid_grant"
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    code = "unsupported_grant_type"
+
+
+class InvalidTokenError(OAuthError):
+    """The access token is missing, unknown or expired (RFC 6750 §3.1)."""
+
+    code = "invalid_token"
+
+
+class InvalidCredentialRequestError(OAuthError):
+    code = "invalid_credential_request"
+
+
+class UnknownCredentialConfigurationError(OAuthError):
+    code = "unknown_credential_configuration"
+
+
+class InvalidProofError(OAuthError):
+    """The key proof is missing, malformed, or does not verify (OpenID4VCI §8.3.1.2)."""
+
+    code = "invalid_proof"
+
+
+class InvalidNonceError(OAuthError):
+    """The key proof's nonce is not one this issuer handed out, or was used already."""
+
+    code = "invalid_nonce"
+
+
+class MailError(SkillcredError):
+    """An offer e-mail could not be handed to the SMTP server (an upstream failure)."""
+
+    code = "MAIL_NOT_SENT"
+    title = "E-mail not sent"

@@ -157,6 +157,15 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     #: if set, GET /metrics needs it as a bearer token (else restrict it at the proxy)
     metrics_token: SecretStr | None = None
+    #: how long a credential offer may be collected before it expires (default 14 days)
+    offer_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    #: lifetime of OpenID4VCI access tokens and nonces
+    offer_token_ttl_seconds: int = Field(default=300, ge=10)
+    #: an SMTP server for e-mailing offers: smtp://[user:password@]host[:port], or
+    #: smtps:// (TLS), or smtp+starttls://; unset: offers are not e-mailed
+    smtp_url: SecretStr | None = None
+    #: the From address of offer e-mails
+    smtp_from: str = "skillcred <no-reply@localhost>"
 
     @field_validator("base_url")
     @classmethod

@@ -1,7 +1,7 @@
 """The employer page asks the worker's wallet (Chromium, driven by Playwright): the
 employer clicks "Ask the worker's wallet", the page shows the two QR codes, the worker's
-wallet (the OpenWallet Foundation's @openid4vc/openid4vp, interop/wallet.mjs) answers the
-request the code holds, and the page — polling — shows the verdict cards, marked
+wallet (the OpenWallet Foundation's @openid4vc/openid4vp, interop/presentation-wallet.mjs)
+answers the request the code holds, and the page — polling — shows the verdict cards, marked
 "presented by its holder just now", under its Content-Security-Policy, fitting a phone,
 with no serious accessibility violation."""
 

@@ -1,4 +1,4 @@
-"""The worker's wallet in tests: interop/wallet.mjs (the OpenWallet Foundation's
+"""The worker's wallet in tests: interop/presentation-wallet.mjs (the OpenWallet Foundation's
 @openid4vc/openid4vp and dcql, Digital Bazaar's vc for the presentation), and a service
 with skill credentials issued to holders' did:key DIDs."""
 
@@ -21,7 +21,7 @@ from tests.support.processes import free_port, serving
 from tests.support.reference import INTEROP, require
 from tests.support.service import ADMIN_TOKEN
 
-WALLET = INTEROP / "wallet.mjs"
+WALLET = INTEROP / "presentation-wallet.mjs"
 
 SKILLS: list[dict[str, Any]] = [
     {
@@ -195,7 +195,7 @@ def key_file(key: Ed25519KeyPair) -> dict[str, str]:
 
 
 def run_wallet(job: dict[str, Any], *, timeout: float = 120) -> dict[str, Any]:
-    """One job for interop/wallet.mjs; its JSON answer."""
+    """One job for interop/presentation-wallet.mjs; its JSON answer."""
     node = shutil.which("node")
     require(node is not None, "node is not installed")
     require(

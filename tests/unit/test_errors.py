@@ -49,7 +49,12 @@ def test_problem_type_in_http_equals_the_one_in_results(kind: type[errors.Skillc
     assert kind is errors.SkillcredError or "type_uri" not in vars(kind), (
         f"{kind.__name__} sets type_uri by hand; it is derived from the code"
     )
-    http_type = orjson.loads(from_error(error).body)["type"]
+    body = orjson.loads(from_error(error).body)
+    if isinstance(error, errors.OAuthError):
+        # OpenID4VCI endpoints answer the OAuth 2.0 error object (RFC 6749 §5.2) instead
+        assert body["error"] == error.code
+        return
+    http_type = body["type"]
     result_type = Problem(error.code, error.title, "detail").to_json()["type"]
     assert http_type == result_type == errors.problem_type(error.code)
     assert http_type.startswith(("https://", "urn:skillcred:problem:"))

@@ -17,12 +17,14 @@ from skillcred.api.middleware import BodySizeLimit, Observe, RateLimit
 from skillcred.api.routers import (
     admin,
     audit,
+    claim,
     credentials,
     ops,
     presentation_requests,
     public,
     skills,
     verify,
+    wallet,
     web,
 )
 from skillcred.logs import configure as configure_logging
@@ -72,6 +74,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
                 "name": "presentation requests",
                 "description": "Ask the worker's wallet (OpenID4VP 1.0, VC-API exchanges).",
             },
+            {
+                "name": "wallets",
+                "description": "Offers into workers' wallets: OpenID4VCI 1.0 and VC-API exchanges.",
+            },
         ],
     )
     app.state.context = context
@@ -80,6 +86,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(verify.router)
     app.include_router(credentials.router)
     app.include_router(skills.router)
+    app.include_router(wallet.router)
+    app.include_router(claim.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
@@ -116,6 +124,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             ("GET", "/presentation-results/", *public_rate),
             ("GET", "/presentation-requests/", *public_rate),
             *(("GET", prefix, *public_rate) for prefix in PUBLIC_DOCUMENTS),
+            # What wallets and workers call without an API key: each writes to the database
+            # (a nonce, a refused try), so each client gets a bucket.
+            *(("POST", prefix, *verify_rate) for prefix in WALLET_ENDPOINTS),
         ],
     )
     # Outermost (added last): every answer, a 429 or a 413 too, has its id, log line, count.
@@ -124,7 +135,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
 
 #: the public documents anyone may fetch (rate limited per client address)
-PUBLIC_DOCUMENTS = ("/status-lists/", "/contexts/", "/schemas/", "/providers/", "/verify")
+PUBLIC_DOCUMENTS = (
+    "/status-lists/",
+    "/contexts/",
+    "/schemas/",
+    "/providers/",
+    "/verify",
+    "/claim/",
+    "/openid4vci/",
+)
+#: the wallet-facing endpoints that take POSTs without an API key
+WALLET_ENDPOINTS = ("/openid4vci/", "/claim/", "/workflows/skill-credential/exchanges/")
 
 
 def app_factory() -> FastAPI:

@@ -22,6 +22,8 @@ PROBLEM_JSON = "application/problem+json"
 
 #: domain error class -> HTTP status; the most specific class listed wins
 STATUS_BY_ERROR: tuple[tuple[type[errors.SkillcredError], int], ...] = (
+    (errors.InvalidTokenError, 401),
+    (errors.OAuthError, 400),
     (errors.IssuerMismatchError, 400),
     (errors.LimitExceededError, 413),
     (errors.RequestError, 400),
@@ -39,6 +41,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.SkillcredError], int], ...] = (
     (errors.DidResolutionError, 422),
     (errors.PresentationResponseError, 400),
     (errors.PresentationRequestGoneError, 410),
+    (errors.MailError, 502),
 )
 
 
@@ -70,7 +73,24 @@ def problem(
     )
 
 
+def oauth_error(error: errors.OAuthError) -> Response:
+    """The error object of OAuth 2.0 (RFC 6749 §5.2) and OpenID4VCI; never cached."""
+    status = 401 if isinstance(error, errors.InvalidTokenError) else 400
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        detail = error.detail.replace('"', "'")
+        headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{detail}"'
+    return Response(
+        orjson.dumps({"error": error.code, "error_description": error.detail}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
 def from_error(error: errors.SkillcredError, instance: str | None = None) -> Response:
+    if isinstance(error, errors.OAuthError):
+        return oauth_error(error)
     status = status_for(error)
     headers = {"WWW-Authenticate": 'Bearer realm="skillcred"'} if status == 401 else None
     extensions: dict[str, Any] = {"code": error.code}

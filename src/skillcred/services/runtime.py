@@ -24,6 +24,7 @@ from skillcred.resources import data_dir
 from skillcred.services.batch_jobs import BatchJobService, BatchJobWorker
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore
+from skillcred.services.offers import OfferService
 from skillcred.services.presentation_requests import PresentationRequestService, load_identity
 from skillcred.services.providers import (
     ProviderDirectory,
@@ -130,6 +131,7 @@ class AppContext:
     batch_jobs: BatchJobService = field(init=False)
     did_web_prefix: str = field(init=False)
     presentation_requests: PresentationRequestService = field(init=False)
+    offers: OfferService = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -198,6 +200,14 @@ class AppContext:
             result_ttl=timedelta(seconds=self.settings.presentation_result_ttl_seconds),
             default_query=self.settings.presentation_default_query,
             default_purpose=self.settings.presentation_default_purpose,
+        )
+        self.offers = OfferService(
+            self.database,
+            skills=self.skills,
+            issuer_for=lambda provider, actor: self.skill_issuer(provider, actor=actor),
+            base_url=self.settings.base_url,
+            ttl_seconds=self.settings.offer_ttl_seconds,
+            token_ttl_seconds=self.settings.offer_token_ttl_seconds,
         )
 
     def batch_worker(self) -> BatchJobWorker | None:

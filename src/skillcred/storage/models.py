@@ -279,6 +279,58 @@ class BatchJobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class Offer(Base):
+    """A skill credential offered to a worker until a wallet collects it.
+
+    Secrets are stored as SHA-256 hashes only: the offer handle (in the offer URI and the
+    claim page URL), the pre-authorized code, the transaction code (hashed with the code)
+    and the access token. ``request`` holds the personal data and is emptied once the
+    offer is closed (delivered, withdrawn, locked or expired).
+    """
+
+    __tablename__ = "offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    #: offered, token-issued, issuing, delivered, withdrawn, locked, expired
+    state: Mapped[str] = mapped_column(String(16))
+    #: the skill-shaped request, as JSON (None once the offer is closed)
+    request: Mapped[str | None] = mapped_column(Text)
+    handle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_attempts: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    credential_id: Mapped[str | None] = mapped_column(String(700))
+    #: openid4vci or vcapi
+    delivered_via: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OfferExchange(Base):
+    """A VC-API exchange through which a wallet collects an offer (its id stored hashed)."""
+
+    __tablename__ = "offer_exchanges"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    #: the DIDAuthentication challenge, once the wallet has asked for the request
+    challenge: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfferNonce(Base):
+    """An OpenID4VCI ``c_nonce`` handed out and not used yet (stored hashed)."""
+
+    __tablename__ = "offer_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 __all__ = [
     "ApiKey",
     "AuditEvent",
@@ -290,6 +342,9 @@ __all__ = [
     "Index",
     "Integer",
     "IssuedCredential",
+    "Offer",
+    "OfferExchange",
+    "OfferNonce",
     "Provider",
     "ProviderDid",
     "SigningKey",

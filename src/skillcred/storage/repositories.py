@@ -25,6 +25,9 @@ from skillcred.storage.models import (
     BatchJob,
     IdempotencyKey,
     IssuedCredential,
+    Offer,
+    OfferExchange,
+    OfferNonce,
     PresentationRequest,
     Provider,
     ProviderDid,
@@ -41,6 +44,7 @@ Owned = TypeVar(
     BatchJob,
     IdempotencyKey,
     IssuedCredential,
+    Offer,
     ProviderDid,
     SigningKey,
     SkillDefinition,
@@ -89,6 +93,9 @@ class Providers:
         flush_or_duplicate(self.session)
         self.session.add(did)
         flush_or_duplicate(self.session)
+
+    def by_id(self, provider_id: str) -> Provider | None:
+        return self.session.get(Provider, provider_id)
 
     def by_slug(self, slug: str) -> Provider | None:
         return self.session.scalar(select(Provider).where(Provider.slug == slug))
@@ -496,3 +503,120 @@ class PresentationRequests:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+#: an offer's states in which a wallet may still collect it
+OPEN_OFFER_STATES = ("offered", "token-issued", "issuing")
+
+
+class Offers:
+    """Credential offers. Wallet-facing lookups go by a secret's hash (the wallet does not
+    know the provider); the provider's own go through :func:`owned_by`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, offer: Offer) -> None:
+        self.session.add(offer)
+        flush_or_duplicate(self.session)
+
+    def add_exchange(self, exchange: OfferExchange) -> None:
+        self.session.add(exchange)
+        flush_or_duplicate(self.session)
+
+    def owned(self, provider_id: str, offer_id: str) -> Offer | None:
+        return self.session.scalar(owned_by(Offer, provider_id).where(Offer.id == offer_id))
+
+    def listing(self, provider_id: str, *, limit: int = 1000) -> Sequence[Offer]:
+        return self.session.scalars(
+            owned_by(Offer, provider_id).order_by(Offer.created_at.desc()).limit(limit)
+        ).all()
+
+    def by_handle(self, handle_hash: str) -> Offer | None:
+        return self.session.scalar(select(Offer).where(Offer.handle_hash == handle_hash))
+
+    def by_code(self, code_hash: str) -> Offer | None:
+        return self.session.scalar(select(Offer).where(Offer.code_hash == code_hash))
+
+    def by_token(self, token_hash: str) -> Offer | None:
+        return self.session.scalar(select(Offer).where(Offer.token_hash == token_hash))
+
+    def exchange(self, id_hash: str) -> tuple[OfferExchange, Offer] | None:
+        row = self.session.execute(
+            select(OfferExchange, Offer)
+            .join(Offer, Offer.id == OfferExchange.offer_id)
+            .where(OfferExchange.id_hash == id_hash)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def transition(self, offer_id: str, from_states: Sequence[str], **values: Any) -> bool:
+        """Move an offer on only if it is still in one of ``from_states``: of two
+        concurrent requests for the same step, exactly one changes the row."""
+        result = self.session.execute(
+            update(Offer)
+            .where(Offer.id == offer_id, Offer.state.in_(from_states))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def count_try(self, offer_id: str, *, limit: int, at: datetime) -> int:
+        """One more wrong transaction code; the offer is locked at ``limit``."""
+        self.session.execute(
+            update(Offer)
+            .where(Offer.id == offer_id)
+            .values(tx_attempts=Offer.tx_attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        attempts = int(
+            self.session.scalar(select(Offer.tx_attempts).where(Offer.id == offer_id)) or 0
+        )
+        if attempts >= limit:
+            self.transition(offer_id, ("offered",), state="locked", request=None, closed_at=at)
+        return attempts
+
+    def set_challenge(self, id_hash: str, challenge: str | None) -> None:
+        self.session.execute(
+            update(OfferExchange)
+            .where(OfferExchange.id_hash == id_hash)
+            .values(challenge=challenge)
+            .execution_options(synchronize_session=False)
+        )
+
+    def expire(self, at: datetime) -> Sequence[tuple[str, str]]:
+        """Close every open offer whose time is up, forgetting its personal data;
+        (id, provider_id) of each."""
+        # Not one being issued at this moment: its delivery finishes it.
+        expired = self.session.execute(
+            select(Offer.id, Offer.provider_id).where(
+                Offer.state.in_(("offered", "token-issued", "locked")),
+                Offer.expires_at <= at,
+            )
+        ).all()
+        ids = [row[0] for row in expired]
+        if ids:
+            self.session.execute(
+                update(Offer)
+                .where(Offer.id.in_(ids))
+                .values(state="expired", request=None, closed_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        return [(str(row[0]), str(row[1])) for row in expired]
+
+    def add_nonce(self, nonce: OfferNonce) -> None:
+        self.session.add(nonce)
+        flush_or_duplicate(self.session)
+
+    def use_nonce(self, nonce_hash: str, at: datetime) -> bool:
+        """Consume a nonce: true once, if it exists and is fresh; expired ones go too."""
+        result = self.session.execute(
+            delete(OfferNonce)
+            .where(OfferNonce.nonce_hash == nonce_hash, OfferNonce.expires_at > at)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            delete(OfferNonce)
+            .where(OfferNonce.expires_at <= at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
