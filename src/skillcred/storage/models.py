@@ -149,14 +149,11 @@ class StatusList(Base):
     #: bits per entry: 1 for revocation/suspension, 2 for the skills profile's
     #: "message" lists (0 valid, 1 revoked, 2 suspended)
     status_size: Mapped[int] = mapped_column(Integer, server_default=text("1"))
-    #: which indexes were handed out (a bitmap): never handed out again
-    allocation: Mapped[bytes] = mapped_column(LargeBinary)
+    #: how many indexes were handed out (each has its row in status_entries, never reused)
     allocated: Mapped[int] = mapped_column(Integer)
     #: full, or retired with its DID: no new entries go into it
     closed: Mapped[bool] = mapped_column(Boolean)
-    #: the status bits (index 0 = left-most bit)
-    bits: Mapped[bytes] = mapped_column(LargeBinary)
-    #: +1 at every bit change; the list is re-signed when it is ahead of signed_version
+    #: +1 at every status change; the list is re-signed when it is ahead of signed_version
     version: Mapped[int] = mapped_column(Integer)
     signed_version: Mapped[int] = mapped_column(Integer)
     signed_document: Mapped[str | None] = mapped_column(Text)
@@ -165,15 +162,30 @@ class StatusList(Base):
 
 
 class StatusEntryRecord(Base):
-    """An index handed out in a list: linked to its credential once that is stored."""
+    """An index handed out in a list: linked to its credential once that is stored, and
+    holding the entry's status value. The list's bitstring is folded from its entries
+    with a non-zero status when it is signed, so neither a reservation nor a change
+    rewrites a whole list."""
 
     __tablename__ = "status_entries"
+    __table_args__ = (
+        # The entries a list's bitstring is made of: few, read when the list is signed.
+        Index(
+            "ix_status_entries_set",
+            "list_id",
+            "idx",
+            sqlite_where=text("status <> 0"),
+            postgresql_where=text("status <> 0"),
+        ),
+    )
 
     list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
     index: Mapped[int] = mapped_column("idx", Integer, primary_key=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
     credential_row_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: the entry's value in its list (0 unset; 1 set; a 2-bit "message" list: 0 to 3)
+    status: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class AuditEvent(Base):

@@ -15,6 +15,7 @@ from sqlalchemy import Select, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from skillcred.core.status_list import Bitstring
 from skillcred.storage.db import DuplicateError as DuplicateError
 from skillcred.storage.db import defer
 from skillcred.storage.models import (
@@ -241,6 +242,16 @@ class ListBits:
     status_size: int
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """Where a credential's status entry is, and what kind of list holds it."""
+
+    list_id: str
+    index: int
+    purpose: str
+    status_size: int
+
+
 class StatusLists:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -277,18 +288,52 @@ class StatusLists:
         """A list by its public id: lists are public documents, not tenant data."""
         return self.session.get(StatusList, list_id)
 
-    def bits_of(self, list_id: str) -> ListBits | None:
-        row = self.session.execute(
-            select(
-                StatusList.bits, StatusList.purpose, StatusList.issuer, StatusList.status_size
-            ).where(StatusList.id == list_id)
-        ).first()
-        if row is None:
-            return None
-        return ListBits(bytes(row[0]), str(row[1]), str(row[2]), int(row[3]))
+    _SET_VALUES = (
+        select(StatusEntryRecord.index, StatusEntryRecord.status)
+        .where(StatusEntryRecord.list_id == bindparam("p_list"), StatusEntryRecord.status != 0)
+        .order_by(StatusEntryRecord.index)
+    )
 
-    def public_for_update(self, list_id: str) -> StatusList | None:
-        return self.session.get(StatusList, list_id, with_for_update=True)
+    def bitstring(self, status_list: StatusList) -> Bitstring:
+        """The list's bits, folded from its entries whose status is not 0 (found by the
+        partial index ``ix_status_entries_set``: the cost grows with the set entries).
+
+        Read the list row *before* this: on PostgreSQL (READ COMMITTED) a change committed
+        in between is then in these bits though not in the version read, which only makes
+        the next reader sign again; the other order could label old bits as new."""
+        bits = Bitstring.empty(status_list.entries, status_size=status_list.status_size)
+        for index, value in self.session.execute(self._SET_VALUES, {"p_list": status_list.id}):
+            bits.set(int(index), int(value))
+        return bits
+
+    def bits_of(self, list_id: str) -> ListBits | None:
+        status_list = self.public(list_id)
+        if status_list is None:
+            return None
+        return ListBits(
+            self.bitstring(status_list).raw,
+            status_list.purpose,
+            status_list.issuer,
+            status_list.status_size,
+        )
+
+    def allocated_among(self, list_id: str, indexes: Sequence[int]) -> set[int]:
+        """Which of ``indexes`` of a list were handed out already (a primary-key lookup)."""
+        return set(
+            self.session.scalars(
+                select(StatusEntryRecord.index).where(
+                    StatusEntryRecord.list_id == list_id, StatusEntryRecord.index.in_(indexes)
+                )
+            )
+        )
+
+    def allocated_indexes(self, list_id: str) -> set[int]:
+        """Every index of a list handed out so far (for a nearly full list only)."""
+        return set(
+            self.session.scalars(
+                select(StatusEntryRecord.index).where(StatusEntryRecord.list_id == list_id)
+            )
+        )
 
     def add_entries(self, entries: Sequence[StatusEntryRecord]) -> None:
         self.session.add_all(entries)
@@ -326,22 +371,65 @@ class StatusLists:
         """The entry at an index of a public list (whose it is: its provider_id)."""
         return self.session.get(StatusEntryRecord, (list_id, index))
 
+    # The credential's entries, by the index on credential_row_id alone: a query that
+    # also joins the lists lets PostgreSQL, without statistics on a freshly filled table,
+    # walk each list's entries by the primary key (160 ms at 1M entries, against 0.1 ms).
+    _ENTRIES_OF = select(StatusEntryRecord.list_id, StatusEntryRecord.index).where(
+        StatusEntryRecord.credential_row_id == bindparam("p_row"),
+        StatusEntryRecord.provider_id == bindparam("p_provider"),
+    )
+
     def entry_for(
         self, provider_id: str, credential_row_id: str, purposes: Sequence[str]
-    ) -> StatusEntryRecord | None:
-        """The credential's entry in a list of the first of ``purposes`` it has one for
-        (one query; the list itself is read, locked, by the caller)."""
-        rows = self.session.execute(
-            select(StatusEntryRecord, StatusList.purpose)
-            .join(StatusList, StatusList.id == StatusEntryRecord.list_id)
-            .where(
-                StatusEntryRecord.provider_id == provider_id,
-                StatusEntryRecord.credential_row_id == credential_row_id,
-                StatusList.purpose.in_(purposes),
-            )
+    ) -> EntryRef | None:
+        """The credential's entry in a list of the first of ``purposes`` it has one for:
+        its entries by credential, then their lists by primary key (two index lookups
+        whatever the table statistics)."""
+        entries = self.session.execute(
+            self._ENTRIES_OF, {"p_row": credential_row_id, "p_provider": provider_id}
         ).all()
-        by_purpose = {purpose: entry for entry, purpose in rows}
+        if not entries:
+            return None
+        lists = {
+            row[0]: (str(row[1]), int(row[2]))
+            for row in self.session.execute(
+                select(StatusList.id, StatusList.purpose, StatusList.status_size).where(
+                    StatusList.id.in_({str(e[0]) for e in entries})
+                )
+            )
+        }
+        by_purpose = {
+            lists[list_id][0]: EntryRef(list_id, int(index), *lists[list_id])
+            for list_id, index in entries
+            if list_id in lists
+        }
         return next((by_purpose[p] for p in purposes if p in by_purpose), None)
+
+    def status_of(self, list_id: str, index: int, *, lock: bool = False) -> int:
+        """An entry's status value (0 for an index never handed out); ``lock``: locked
+        until the transaction ends."""
+        query = select(StatusEntryRecord.status).where(
+            StatusEntryRecord.list_id == list_id, StatusEntryRecord.index == index
+        )
+        value = self.session.scalar(query.with_for_update() if lock else query)
+        return int(value or 0)
+
+    def set_status(self, list_id: str, index: int, value: int) -> int:
+        """Change one entry's status and bump its list's version (a row each, nothing
+        rewritten whole); the new version."""
+        self.session.execute(
+            update(StatusEntryRecord)
+            .where(StatusEntryRecord.list_id == list_id, StatusEntryRecord.index == index)
+            .values(status=value)
+        )
+        version = self.session.scalar(
+            update(StatusList)
+            .where(StatusList.id == list_id)
+            .values(version=StatusList.version + 1)
+            .returning(StatusList.version)
+        )
+        assert version is not None
+        return int(version)
 
 
 class AuditLog:
