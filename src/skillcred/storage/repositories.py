@@ -6,12 +6,12 @@ can never see another's credentials, keys or idempotency records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, insert, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -480,8 +480,32 @@ class AuditLog:
         query = query.where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit)
         return self.session.scalars(query).all()
 
-    def all(self) -> Sequence[AuditEvent]:
-        return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    def stream(self, *, up_to: int, page: int = 1000) -> Iterator[AuditEvent]:
+        """Every event up to ``up_to`` in order, a page at a time by keyset (``seq >`` the
+        last one seen, on the primary key): memory stays that of one page however long
+        the trail, and each page is one short query on SQLite and PostgreSQL alike."""
+        after = 0
+        while True:
+            events = self.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq > after, AuditEvent.seq <= up_to)
+                .order_by(AuditEvent.seq)
+                .limit(page)
+            ).all()
+            if not events:
+                return
+            after = events[-1].seq
+            yield from events
+            del events  # (the session holds loaded events only weakly)
+
+    def last_seq(self) -> int | None:
+        """The highest sequence number stored (read now, not from the transaction's start
+        on PostgreSQL)."""
+        return self.session.scalar(select(func.max(AuditEvent.seq)))
+
+    def current_head_seq(self) -> int:
+        """The head's sequence number as committed now (not the session's cached row)."""
+        return int(self.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0)
 
     def latest_about_credential(
         self, provider_id: str, credential_row_id: str, actions: Sequence[str]
