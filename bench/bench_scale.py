@@ -211,9 +211,9 @@ def fill(engine: Engine, provider_id: str, issuer: str, template: str, size: int
         connection.execute(
             text(
                 "INSERT INTO status_entries (list_id, idx, provider_id, credential_row_id, "
-                "allocated_at, status) "
+                "allocated_at) "
                 f"SELECT 'bulk-list-' || (n / {MIN_ENTRIES}), "
-                f"(n * {PERMUTATION}) % {MIN_ENTRIES}, :p, 'bulk-' || n, :now, 0 "
+                f"(n * {PERMUTATION}) % {MIN_ENTRIES}, :p, 'bulk-' || n, :now "
                 f"FROM ({rows}) AS numbers"
             ),
             {"p": provider_id, "now": now},

@@ -1,14 +1,19 @@
-"""status values kept per entry: no list row is rewritten whole on a reservation or a change
+"""status values apart from the lists: no list is rewritten whole per reservation or change
 
 Until now each list row held a 16 KB allocation bitmap and its status bits, both written
 back whole on every 32-index reservation and every status change (on PostgreSQL a new
 TOAST copy each time). The entries table already records every index handed out (its
 primary key is what keeps an index from being handed out twice), so the bitmap goes;
-each entry carries its own status value, and a list's bitstring is folded from the
-entries whose value is not 0 when the list is signed (a partial index finds just those).
+the values of set entries (revoked, suspended) get a small table of their own,
+``status_values``, a row per set entry, and a list's bitstring is folded from its rows
+when the list is signed.
 
-Data: each list's set bits move into its entries. An index marked in a bitmap (or set in
-the bits) without an entry row gets one, unlinked, so it is never handed out again.
+Data: each list's set bits become rows of ``status_values``. An index marked in a bitmap
+(or set in the bits) without an entry row gets one, unlinked, so it is never handed out
+again.
+
+Upgrading: versions before this one read the dropped columns. Stop them before running
+this migration (docs/deployment.md, *Upgrades*).
 
 Revision ID: 0006
 Revises: 0005
@@ -45,6 +50,11 @@ _entries = sa.table(
     sa.column("provider_id", sa.String),
     sa.column("credential_row_id", sa.String),
     sa.column("allocated_at", sa.DateTime(timezone=True)),
+)
+_values_table = sa.table(
+    "status_values",
+    sa.column("list_id", sa.String),
+    sa.column("idx", sa.Integer),
     sa.column("status", sa.Integer),
 )
 
@@ -68,11 +78,16 @@ def _values(bits: bytes, status_size: int) -> dict[int, int]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("status_entries", schema=None) as batch_op:
-        batch_op.add_column(
-            # A plain default: SQLite then adds the column in place (no table copy).
-            sa.Column("status", sa.Integer(), server_default="0", nullable=False)
-        )
+    op.create_table(
+        "status_values",
+        sa.Column("list_id", sa.String(length=36), nullable=False),
+        sa.Column("idx", sa.Integer(), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["status_lists.id"], name=op.f("fk_status_values_list_id_status_lists")
+        ),
+        sa.PrimaryKeyConstraint("list_id", "idx", name=op.f("pk_status_values")),
+    )
 
     connection = op.get_bind()
     lists = connection.execute(
@@ -103,21 +118,15 @@ def upgrade() -> None:
                         "provider_id": provider_id,
                         "credential_row_id": None,
                         "allocated_at": created_at or datetime.now(UTC),
-                        "status": 0,
                     }
                     for index in sorted(missing)
                 ],
             )
         if values:
             connection.execute(
-                _entries.update()
-                .where(
-                    _entries.c.list_id == sa.bindparam("p_list"),
-                    _entries.c.idx == sa.bindparam("p_index"),
-                )
-                .values(status=sa.bindparam("p_status")),
+                _values_table.insert(),
                 [
-                    {"p_list": list_id, "p_index": index, "p_status": value}
+                    {"list_id": list_id, "idx": index, "status": value}
                     for index, value in sorted(values.items())
                 ],
             )
@@ -132,14 +141,6 @@ def upgrade() -> None:
             )
         )
 
-    with op.batch_alter_table("status_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_status_entries_set",
-            ["list_id", "idx"],
-            unique=False,
-            sqlite_where=sa.text("status <> 0"),
-            postgresql_where=sa.text("status <> 0"),
-        )
     # Not in a batch: SQLite (3.35+) drops these columns in place, where a batch would
     # copy the table, and dropping the original would trip the entries' foreign key.
     op.drop_column("status_lists", "allocation")
@@ -160,11 +161,15 @@ def downgrade() -> None:
     for list_id, entries, status_size in lists:
         allocation = bytearray(int(entries) // 8)
         bits = bytearray(int(entries) * int(status_size) // 8)
-        rows = connection.execute(
-            sa.select(_entries.c.idx, _entries.c.status).where(_entries.c.list_id == list_id)
-        )
-        for index, value in rows:
+        for index in connection.execute(
+            sa.select(_entries.c.idx).where(_entries.c.list_id == list_id)
+        ).scalars():
             allocation[index >> 3] |= 0x80 >> (index & 7)
+        for index, value in connection.execute(
+            sa.select(_values_table.c.idx, _values_table.c.status).where(
+                _values_table.c.list_id == list_id
+            )
+        ):
             for offset in range(int(status_size)):
                 if value & (1 << (int(status_size) - 1 - offset)):
                     position = index * int(status_size) + offset
@@ -174,10 +179,4 @@ def downgrade() -> None:
             .where(_lists.c.id == list_id)
             .values(allocation=bytes(allocation), bits=bytes(bits))
         )
-    with op.batch_alter_table("status_entries", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_status_entries_set",
-            sqlite_where=sa.text("status <> 0"),
-            postgresql_where=sa.text("status <> 0"),
-        )
-    op.drop_column("status_entries", "status")
+    op.drop_table("status_values")

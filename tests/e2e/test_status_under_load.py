@@ -99,13 +99,13 @@ def test_kill_9_in_the_middle_of_a_burst(tmp_path: Path, database_url: str) -> N
     # Restart on the same database and port: nothing acknowledged was lost.
     with server(tmp_path, database_url, workers=2, port=port) as (base, _process):
         check_consistency(base, traffic)
-        # The served lists are exactly the database's bits (the entries whose status is set).
+        # The served lists are exactly the database's bits (the set entries' values).
         lists = served_lists(base, list(traffic.issued.values()))
         engine = create_engine(database_url)
         with engine.connect() as connection:
             set_entries: dict[str, set[int]] = {}
             for list_id, index in connection.execute(
-                text("SELECT list_id, idx FROM status_entries WHERE status <> 0")
+                text("SELECT list_id, idx FROM status_values WHERE status <> 0")
             ):
                 set_entries.setdefault(list_id, set()).add(index)
         engine.dispose()

@@ -68,11 +68,20 @@ def test_reservations_and_changes_write_small_rows(service: Service) -> None:
         (sql, params)
         for sql, params in seen
         if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))
-        and ("status_lists" in sql or "status_entries" in sql)
+        and any(table in sql for table in ("status_lists", "status_entries", "status_values"))
     ]
     reservations = [sql for sql, _ in writes if sql.startswith("INSERT INTO status_entries")]
     assert len(reservations) >= 2  # more than one block of indexes
-    assert any("status_entries" in sql and "status=" in sql.replace(" ", "") for sql, _ in writes)
+    # A change writes a row of the small status_values table, never the entries.
+    assert any(sql.startswith("INSERT INTO status_values") for sql, _ in writes)
+    # A reinstatement removes the suspension's row: the table holds set entries only.
+    assert any(sql.startswith("DELETE FROM status_values") for sql, _ in seen)
+    # The entries are only ever updated to link a credential (at issuance).
+    entry_updates = [sql for sql, _ in writes if sql.startswith("UPDATE status_entries")]
+    assert entry_updates
+    assert all(
+        sql.startswith("UPDATE status_entries SET credential_row_id=") for sql in entry_updates
+    )
     largest = max(_largest_value(params) for _, params in writes)
     assert largest < 200, f"a status write carried {largest} bytes"
 
@@ -142,8 +151,8 @@ def _fill(connection: Connection, *, lists: int, per_list: int) -> str:
             connection.execute(
                 text(
                     "INSERT INTO status_entries (list_id, idx, provider_id, credential_row_id, "
-                    "allocated_at, status) SELECT :list, n - :first, :p, 'c' || n, "
-                    "CURRENT_TIMESTAMP, 0 FROM generate_series(:first, :last) AS n"
+                    "allocated_at) SELECT :list, n - :first, :p, 'c' || n, "
+                    "CURRENT_TIMESTAMP FROM generate_series(:first, :last) AS n"
                 ),
                 {
                     "list": list_id,
@@ -320,8 +329,12 @@ def test_the_migration_moves_bits_into_entries_and_back(backend: str, tmp_path: 
             stored = {
                 (row[0], row[1]): row[2]
                 for row in connection.execute(
-                    text("SELECT list_id, idx, status FROM status_entries")
+                    text("SELECT list_id, idx, status FROM status_values")
                 )
+            }
+            handed_out = {
+                (row[0], row[1])
+                for row in connection.execute(text("SELECT list_id, idx FROM status_entries"))
             }
             allocated = dict(
                 connection.execute(text("SELECT id, allocated FROM status_lists")).all()
@@ -335,10 +348,8 @@ def test_the_migration_moves_bits_into_entries_and_back(backend: str, tmp_path: 
                     else "PRAGMA table_info(status_lists)"
                 )
             }
-        assert stored == {
-            **{("l-rev", i): v for i, v in revocation.items()},
-            **{("l-msg", i): v for i, v in message.items()},
-        }
+        assert stored == {("l-rev", 7): 1, ("l-msg", 4): 2, ("l-msg", 5): 1}
+        assert handed_out == {("l-rev", i) for i in revocation} | {("l-msg", i) for i in message}
         assert allocated == {"l-rev": 4, "l-msg": 3}
         assert "bits" not in columns and "allocation" not in columns
 

@@ -8,12 +8,12 @@ memory: an index is never handed out twice (each handed-out index has its row in
 take the list's row lock), and an index whose request fails, or whose worker dies, is
 wasted, never reused. A list that fills is closed and a fresh one opened.
 
-Storage: an entry's status value lives in its own row. A change locks that row, sets it
-and bumps the list's version in the same transaction as the audit record; a list's
-bitstring is folded from its set entries when it is signed. So neither a reservation nor
-a change rewrites a whole list (they write a few small rows), and the answer is sent
-after the commit, and a list is re-signed whenever it is served with a version newer
-than its signature — so every list served after an acknowledged change carries it.
+Storage: the value of each set entry (revoked, suspended) is a row of ``status_values``.
+A change writes that row and bumps the list's version in the same transaction as the
+audit record; a list's bitstring is folded from its rows when it is signed. So neither a
+reservation nor a change rewrites a whole list (they write a few small rows). The answer
+is sent after the commit, and a list is re-signed whenever it is served with a version
+newer than its signature — so every list served after an acknowledged change carries it.
 """
 
 from __future__ import annotations
@@ -507,10 +507,8 @@ def _random_free(
         need = count - len(picks)
         # Enough guesses that most rounds find all it needs (free >= 1/16 of the list).
         tries = min(_MAX_CANDIDATES, 2 * need * entries // free + 8)
-        candidates = list(
-            dict.fromkeys(i for i in (_random.randrange(entries) for _ in range(tries)))
-        )
-        candidates = [i for i in candidates if i not in chosen]
+        drawn = dict.fromkeys(_random.randrange(entries) for _ in range(tries))
+        candidates = [i for i in drawn if i not in chosen]
         used = lists.allocated_among(list_id, candidates)
         for index in candidates:  # in the order drawn: a uniform choice
             if index not in used and len(picks) < count:

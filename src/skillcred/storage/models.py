@@ -162,30 +162,29 @@ class StatusList(Base):
 
 
 class StatusEntryRecord(Base):
-    """An index handed out in a list: linked to its credential once that is stored, and
-    holding the entry's status value. The list's bitstring is folded from its entries
-    with a non-zero status when it is signed, so neither a reservation nor a change
-    rewrites a whole list."""
+    """An index handed out in a list: linked to its credential once that is stored."""
 
     __tablename__ = "status_entries"
-    __table_args__ = (
-        # The entries a list's bitstring is made of: few, read when the list is signed.
-        Index(
-            "ix_status_entries_set",
-            "list_id",
-            "idx",
-            sqlite_where=text("status <> 0"),
-            postgresql_where=text("status <> 0"),
-        ),
-    )
 
     list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
     index: Mapped[int] = mapped_column("idx", Integer, primary_key=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
     credential_row_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    #: the entry's value in its list (0 unset; 1 set; a 2-bit "message" list: 0 to 3)
-    status: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class StatusValue(Base):
+    """The value of an entry whose status is not 0 (revoked, suspended; a "message"
+    list's value): a row per set entry, removed when it is set back to 0. A list's
+    bitstring is folded from its rows when it is signed, so neither a reservation nor a
+    change rewrites a whole list, and a change writes this small table, not the entries
+    (whose rows and indexes grow with every credential issued)."""
+
+    __tablename__ = "status_values"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column("idx", Integer, primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEvent(Base):
@@ -247,4 +246,5 @@ __all__ = [
     "SkillDefinition",
     "StatusEntryRecord",
     "StatusList",
+    "StatusValue",
 ]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from skillcred.storage.models import (
     SkillDefinition,
     StatusEntryRecord,
     StatusList,
+    StatusValue,
 )
 
 Owned = TypeVar(
@@ -288,15 +290,13 @@ class StatusLists:
         """A list by its public id: lists are public documents, not tenant data."""
         return self.session.get(StatusList, list_id)
 
-    _SET_VALUES = (
-        select(StatusEntryRecord.index, StatusEntryRecord.status)
-        .where(StatusEntryRecord.list_id == bindparam("p_list"), StatusEntryRecord.status != 0)
-        .order_by(StatusEntryRecord.index)
+    _SET_VALUES = select(StatusValue.index, StatusValue.status).where(
+        StatusValue.list_id == bindparam("p_list")
     )
 
     def bitstring(self, status_list: StatusList) -> Bitstring:
-        """The list's bits, folded from its entries whose status is not 0 (found by the
-        partial index ``ix_status_entries_set``: the cost grows with the set entries).
+        """The list's bits, folded from its set entries (``status_values``, by primary
+        key: the cost grows with the set entries, not with the list).
 
         Read the list row *before* this: on PostgreSQL (READ COMMITTED) a change committed
         in between is then in these bits though not in the version read, which only makes
@@ -406,22 +406,29 @@ class StatusLists:
         return next((by_purpose[p] for p in purposes if p in by_purpose), None)
 
     def status_of(self, list_id: str, index: int, *, lock: bool = False) -> int:
-        """An entry's status value (0 for an index never handed out); ``lock``: locked
-        until the transaction ends."""
-        query = select(StatusEntryRecord.status).where(
-            StatusEntryRecord.list_id == list_id, StatusEntryRecord.index == index
+        """An entry's status value (0: unset, or never handed out). ``lock``: a set
+        value's row stays locked until the transaction ends (on PostgreSQL every write
+        transaction also locks the audit chain's head first, which orders changes)."""
+        query = select(StatusValue.status).where(
+            StatusValue.list_id == list_id, StatusValue.index == index
         )
         value = self.session.scalar(query.with_for_update() if lock else query)
         return int(value or 0)
 
     def set_status(self, list_id: str, index: int, value: int) -> int:
-        """Change one entry's status and bump its list's version (a row each, nothing
-        rewritten whole); the new version."""
-        self.session.execute(
-            update(StatusEntryRecord)
-            .where(StatusEntryRecord.list_id == list_id, StatusEntryRecord.index == index)
-            .values(status=value)
-        )
+        """Change one entry's status and bump its list's version (a small row each,
+        nothing rewritten whole); the new version."""
+        where = (StatusValue.list_id == list_id, StatusValue.index == index)
+        if value == 0:
+            self.session.execute(delete(StatusValue).where(*where))
+        else:
+            changed: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+                update(StatusValue).where(*where).values(status=value)
+            )
+            if changed.rowcount == 0:
+                self.session.execute(
+                    insert(StatusValue).values(list_id=list_id, index=index, status=value)
+                )
         version = self.session.scalar(
             update(StatusList)
             .where(StatusList.id == list_id)
