@@ -16,8 +16,9 @@ For each size a fresh database is filled, then measured against `skillcred serve
 - The credentials revoked are issued over HTTP after the fill, so they are real.
 - revoke p50/p99: `POST /credentials/status` (revocation), sequential, keep-alive.
 - visible p50/p99: from sending the revocation to holding a served list that has the bit.
-- WAL/revoke (PostgreSQL): write-ahead log bytes per revocation (the list rows rewritten
-  whole per change showed here).
+- server WAL/revoke (PostgreSQL): the server's write-ahead log bytes during the revocations,
+  per revocation. Server-wide: meaningful only on a server of its own (on a shared one,
+  others' writes land in it).
 - audit check: `skillcred audit verify` as a process: wall time and peak RSS.
 - bytes/credential: the database's tables and indexes (PostgreSQL) or file (SQLite)
   after the fill, divided by the credentials.
@@ -428,7 +429,7 @@ def main() -> None:
         f"(+{args.visible} to visible) per size; fill by bulk SQL, no ANALYZE\n"
     )
     header = (
-        "| credentials | revoke p50 / p99 ms | visible p50 / p99 ms | WAL/revoke | "
+        "| credentials | revoke p50 / p99 ms | visible p50 / p99 ms | server WAL/revoke | "
         "audit check s | audit peak RSS MB | bytes/credential | fill s |"
     )
     print(header)
