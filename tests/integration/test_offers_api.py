@@ -16,9 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 
 from skillcred.core.datetimes import utc_now
-from skillcred.services.audit import verify_chain
+from skillcred.services.audit import verify_stored_chain
 from skillcred.storage.models import AuditEvent, Offer
-from skillcred.storage.repositories import AuditLog
 from tests.integration.test_skills_api import auth, provider_with_skill, stored
 from tests.support.service import BASE_URL, Service
 from tests.support.wallets import OFFER_REQUEST, PythonWallet, offer_uri_of
@@ -139,9 +138,7 @@ def test_a_wallet_collects_its_skill_once(service: Service, alg: str, use_jwk: b
     assert stored(service) == 1
     # The offer's events sit in the hash chain like every other.
     with service.database.reading() as session:
-        log = AuditLog(session)
-        seq, head = log.stored_head()
-        assert verify_chain(log.all(), head_seq=seq, head_hash=head).ok
+        assert verify_stored_chain(session).ok
 
 
 def test_metadata_names_this_issuer_byte_for_byte_in_two_languages(service: Service) -> None:

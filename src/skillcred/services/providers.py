@@ -234,6 +234,11 @@ class ProviderService:
         }
 
 
+#: how long a worker trusts what it read of a provider (its API keys, its signing key):
+#: a rotation or a revoked API key reaches every worker and instance within this
+PROVIDER_CACHE_SECONDS = 2.0
+
+
 class ProviderDirectory:
     """Who an API key belongs to and which key a provider signs with, cached briefly.
 
@@ -242,7 +247,7 @@ class ProviderDirectory:
     effect everywhere within ``ttl``.
     """
 
-    def __init__(self, database: Database, *, ttl: float = 2.0):
+    def __init__(self, database: Database, *, ttl: float = PROVIDER_CACHE_SECONDS):
         self._database = database
         self._ttl = ttl
         self._providers = TtlCache()

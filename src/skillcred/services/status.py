@@ -3,15 +3,17 @@
 Allocation: each list has 131,072 entries; indexes are drawn at random among the free
 ones (a list then says nothing about issuance order). A worker reserves a small block
 of random indexes at a time in one committed transaction, and hands them out from
-memory: an index is never handed out twice (an allocation bitmap in the list's row,
-changed under the row's lock, plus the (list, index) primary key), and an index whose
-request fails, or whose worker dies, is wasted, never reused. A list that fills is
-closed and a fresh one opened.
+memory: an index is never handed out twice (each handed-out index has its row in
+``status_entries``, whose (list, index) primary key refuses a second one; reservations
+take the list's row lock), and an index whose request fails, or whose worker dies, is
+wasted, never reused. A list that fills is closed and a fresh one opened.
 
-Changes lock the list's row, flip the bit and bump the list's version in the same
-transaction as the audit record; the answer is sent after the commit, and a list is
-re-signed whenever it is served with a version newer than its signature — so every list
-served after an acknowledged change carries it.
+Storage: the value of each set entry (revoked, suspended) is a row of ``status_values``.
+A change writes that row and bumps the list's version in the same transaction as the
+audit record; a list's bitstring is folded from its rows when it is signed. So neither a
+reservation nor a change rewrites a whole list (they write a few small rows). The answer
+is sent after the commit, and a list is re-signed whenever it is served with a version
+newer than its signature — so every list served after an acknowledged change carries it.
 """
 
 from __future__ import annotations
@@ -239,18 +241,17 @@ class StatusService:
                     issuer=issuer,
                     entries=self.entries,
                     status_size=status_size,
-                    allocation=bytes(self.entries // 8),
                     allocated=0,
                     closed=False,
-                    bits=bytes(self.entries * status_size // 8),
                     version=0,
                     signed_version=-1,
                     created_at=now,
                 )
                 lists.add(status_list)
-            allocation = bytearray(status_list.allocation)
             free = status_list.entries - status_list.allocated
-            picks = _random_free(allocation, status_list.entries, min(count - len(taken), free))
+            picks = _random_free(
+                lists, status_list.id, status_list.entries, free, min(count - len(taken), free)
+            )
             lists.add_entries(
                 [
                     StatusEntryRecord(
@@ -262,7 +263,6 @@ class StatusService:
                     for index in picks
                 ]
             )
-            status_list.allocation = bytes(allocation)
             status_list.allocated += len(picks)
             if status_list.allocated >= status_list.entries:
                 status_list.closed = True
@@ -315,12 +315,9 @@ class StatusService:
         entry = lists.entry_for(provider.id, credential.id, (purpose, MESSAGE))
         if entry is None:
             raise NotFoundError(f"credential {credential_id!r} has no {purpose} status entry")
-        status_list = lists.public_for_update(entry.list_id)
-        assert status_list is not None
-        bits = Bitstring(status_list.bits, status_size=status_list.status_size)
-        url = self.list_url(status_list.id)
-        current = bits.get(entry.index)
-        if status_list.purpose == MESSAGE:
+        url = self.list_url(entry.list_id)
+        current = lists.status_of(entry.list_id, entry.index, lock=True)
+        if entry.purpose == MESSAGE:
             new = _message_transition(credential_id, current, purpose, status)
         else:
             if (purpose == REVOCATION and not status and current) or (
@@ -336,9 +333,7 @@ class StatusService:
             new = int(status)
         if new == current:
             return ChangeResult(credential_id, purpose, status, False, url)
-        bits.set(entry.index, new)
-        status_list.bits = bits.raw
-        status_list.version += 1
+        version = lists.set_status(entry.list_id, entry.index, new)
         action = {
             (REVOCATION, True): "credential.revoked",
             (SUSPENSION, True): "credential.suspended",
@@ -354,7 +349,7 @@ class StatusService:
             data={
                 "statusListCredential": url,
                 "statusListIndex": entry.index,
-                "version": status_list.version,
+                "version": version,
                 # Given under the terms that a suspension's reason is shown to verifiers
                 # (reasons recorded before those terms stay in the audit trail alone).
                 **({REASON_SHOWN: True} if action == "credential.suspended" and reason else {}),
@@ -375,15 +370,16 @@ class StatusService:
             if status_list.signed_version == status_list.version and status_list.signed_document:
                 return status_list.signed_document.encode()
             key = self._list_key(session, status_list)
-            version, bits = status_list.version, status_list.bits
+            version = status_list.version
             issuer, purpose = status_list.issuer, status_list.purpose
-            status_size = status_list.status_size
+            # After the row (its version) was read: see StatusLists.bitstring.
+            bits = StatusLists(session).bitstring(status_list)
         now = self.clock()
         unsigned = list_credential(
             list_url=self.list_url(list_id),
             issuer=issuer,
             purpose=purpose,
-            bitstring=Bitstring(bits, status_size=status_size),
+            bitstring=bits,
             valid_from=format_date_time(now),
             ttl_ms=self.ttl_seconds * 1000,
         )
@@ -469,10 +465,7 @@ def _revoked(lists: StatusLists, provider: Provider, credential_row_id: str) -> 
     """Whether the credential's revocation bit is set (read without a lock: a revocation
     racing with a suspension leaves both bits set, and revoked wins every verdict)."""
     entry = lists.entry_for(provider.id, credential_row_id, (REVOCATION,))
-    bits = lists.bits_of(entry.list_id) if entry is not None else None
-    if entry is None or bits is None:
-        return False
-    return bool(Bitstring(bits.bits, status_size=bits.status_size).get(entry.index))
+    return entry is not None and bool(lists.status_of(entry.list_id, entry.index))
 
 
 def _message_transition(credential_id: str, current: int, purpose: str, status: bool) -> int:
@@ -491,23 +484,34 @@ def _message_transition(credential_id: str, current: int, purpose: str, status: 
     return MESSAGE_VALUES["valid"] if current == suspended else current
 
 
-def _random_free(allocation: bytearray, entries: int, count: int) -> list[int]:
-    """``count`` random indexes whose allocation bit is 0; marks them allocated."""
+#: below this share of free indexes, a reservation draws from the list of free ones
+#: itself rather than guessing (read once per reservation, only as a list nears its end)
+_NEARLY_FULL = 1 / 16
+#: random candidates tried at once (one primary-key lookup for all of them)
+_MAX_CANDIDATES = 1024
+
+
+def _random_free(
+    lists: StatusLists, list_id: str, entries: int, free: int, count: int
+) -> list[int]:
+    """``count`` indexes of a list drawn uniformly at random among those not yet handed
+    out (the caller holds the list's row lock and inserts the entries)."""
+    if count <= 0:
+        return []
+    if free < entries * _NEARLY_FULL:
+        used = lists.allocated_indexes(list_id)
+        return _random.sample([i for i in range(entries) if i not in used], count)
     picks: list[int] = []
-    attempts = 0
+    chosen: set[int] = set()
     while len(picks) < count:
-        index = _random.randrange(entries)
-        attempts += 1
-        mask = 0x80 >> (index & 7)
-        if allocation[index >> 3] & mask:
-            if attempts > 64 * (count + 1):
-                # Nearly full: pick among the free ones directly.
-                free = [i for i in range(entries) if not allocation[i >> 3] & (0x80 >> (i & 7))]
-                for index in _random.sample(free, count - len(picks)):
-                    allocation[index >> 3] |= 0x80 >> (index & 7)
-                    picks.append(index)
-                break
-            continue
-        allocation[index >> 3] |= mask
-        picks.append(index)
+        need = count - len(picks)
+        # Enough guesses that most rounds find all it needs (free >= 1/16 of the list).
+        tries = min(_MAX_CANDIDATES, 2 * need * entries // free + 8)
+        drawn = dict.fromkeys(_random.randrange(entries) for _ in range(tries))
+        candidates = [i for i in drawn if i not in chosen]
+        used = lists.allocated_among(list_id, candidates)
+        for index in candidates:  # in the order drawn: a uniform choice
+            if index not in used and len(picks) < count:
+                picks.append(index)
+                chosen.add(index)
     return picks

@@ -149,14 +149,11 @@ class StatusList(Base):
     #: bits per entry: 1 for revocation/suspension, 2 for the skills profile's
     #: "message" lists (0 valid, 1 revoked, 2 suspended)
     status_size: Mapped[int] = mapped_column(Integer, server_default=text("1"))
-    #: which indexes were handed out (a bitmap): never handed out again
-    allocation: Mapped[bytes] = mapped_column(LargeBinary)
+    #: how many indexes were handed out (each has its row in status_entries, never reused)
     allocated: Mapped[int] = mapped_column(Integer)
     #: full, or retired with its DID: no new entries go into it
     closed: Mapped[bool] = mapped_column(Boolean)
-    #: the status bits (index 0 = left-most bit)
-    bits: Mapped[bytes] = mapped_column(LargeBinary)
-    #: +1 at every bit change; the list is re-signed when it is ahead of signed_version
+    #: +1 at every status change; the list is re-signed when it is ahead of signed_version
     version: Mapped[int] = mapped_column(Integer)
     signed_version: Mapped[int] = mapped_column(Integer)
     signed_document: Mapped[str | None] = mapped_column(Text)
@@ -174,6 +171,20 @@ class StatusEntryRecord(Base):
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
     credential_row_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusValue(Base):
+    """The value of an entry whose status is not 0 (revoked, suspended; a "message"
+    list's value): a row per set entry, removed when it is set back to 0. A list's
+    bitstring is folded from its rows when it is signed, so neither a reservation nor a
+    change rewrites a whole list, and a change writes this small table, not the entries
+    (whose rows and indexes grow with every credential issued)."""
+
+    __tablename__ = "status_values"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column("idx", Integer, primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEvent(Base):
@@ -351,6 +362,7 @@ __all__ = [
     "SkillDefinition",
     "StatusEntryRecord",
     "StatusList",
+    "StatusValue",
 ]
 
 
