@@ -1,8 +1,10 @@
 """Several `skillcred serve` instances on one PostgreSQL database, as behind a load balancer
-(docs/deployment.md, *Several instances*): issuance, revocation and key rotation spread
-over them. No status index is handed out twice, every acknowledged credential and change
+(docs/deployment.md, *Several instances*): issuance, revocation, key rotation and batch
+jobs spread over them. No status index is handed out twice, every acknowledged credential and change
 is there on every instance, a revocation shows on every instance within the status TTL,
-and a rotated key is used by every instance within the provider cache's TTL."""
+a rotated key is used by every instance within the provider cache's TTL, and batch jobs
+submitted to different instances are each issued once, row by row, by whichever instance
+holds their lease."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from sqlalchemy import create_engine, text
 
 from skillcred.core.status_list import Bitstring
 from skillcred.services.providers import PROVIDER_CACHE_SECONDS
+from tests.integration.test_batch_jobs import rows as batch_rows
+from tests.integration.test_skills_api import DEFINITION
 from tests.support.databases import fresh_database_url
 from tests.support.load import CREDENTIAL, entries_of
 from tests.support.processes import SKILLCRED, clean_environment, serving
@@ -32,6 +36,7 @@ pytestmark = pytest.mark.slow
 
 INSTANCES = 3
 STATUS_TTL_SECONDS = 5
+JOBS, JOB_ROWS = 2, 40
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
@@ -132,7 +137,7 @@ def change(base: str, key: str, credential_id: str, purpose: str, status: bool) 
 
 def test_instances_share_one_database(tmp_path: Path) -> None:
     with fresh_database_url("postgresql", tmp_path) as url:
-        run_spread_over_instances(tmp_path, url)
+        job_entries = run_spread_over_instances(tmp_path, url)
         # The database agrees: one credential per linked index, none lost.
         engine = create_engine(url)
         with engine.connect() as connection:
@@ -144,12 +149,59 @@ def test_instances_share_one_database(tmp_path: Path) -> None:
             ).one()
             stored = connection.execute(text("SELECT count(*) FROM credentials")).scalar_one()
         engine.dispose()
-    assert stored == 150 + 12
-    assert linked[0] == 150 + 75 + 12 + 6
-    assert linked[1] == 150 + 12
+    assert stored == 150 + 12 + JOBS * JOB_ROWS
+    assert linked[0] == 150 + 75 + 12 + 6 + job_entries
+    assert linked[1] == stored
 
 
-def run_spread_over_instances(tmp_path: Path, url: str) -> None:
+def run_jobs_spread(bases: list[str], key: str) -> list[dict[str, Any]]:
+    """JOBS batch jobs submitted to different instances, polled on others until done;
+    the credentials they issued."""
+    registered = httpx.post(
+        f"{bases[0]}/skills", json=DEFINITION, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert registered.status_code == 201, registered.text
+    locations = []
+    for number in range(JOBS):
+        holders = [
+            {**row, "holder": {"email": f"job{number}-{row['holder']['email']}"}}
+            for row in batch_rows(JOB_ROWS)
+        ]
+        submitted = httpx.post(
+            f"{bases[number % len(bases)]}/skill-credentials/batch",
+            json=holders,
+            headers={"Authorization": f"Bearer {key}", "Prefer": "respond-async"},
+            timeout=60,
+        )
+        assert submitted.status_code == 202, submitted.text
+        locations.append(submitted.headers["location"])
+    documents: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 180
+    for number, location in enumerate(locations):
+        base = bases[(number + 1) % len(bases)]  # polled on another instance
+        while True:
+            job = httpx.get(
+                base + location, headers={"Authorization": f"Bearer {key}"}, timeout=30
+            ).json()
+            if job["state"] in ("completed", "failed"):
+                break
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert (job["state"], job["issued"], job["failed"]) == ("completed", JOB_ROWS, 0), job
+        results = httpx.get(
+            f"{base}{location}/results",
+            params={"limit": JOB_ROWS},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert results.status_code == 200, results.text
+        page = results.json()["results"]
+        assert [r["outcome"] for r in page] == ["issued"] * JOB_ROWS
+        documents += [r["verifiableCredential"] for r in page]
+    return documents
+
+
+def run_spread_over_instances(tmp_path: Path, url: str) -> int:
     with instances(tmp_path, url, INSTANCES) as bases:
         providers = []
         for number, base in enumerate(bases[:2]):
@@ -248,3 +300,21 @@ def run_spread_over_instances(tmp_path: Path, url: str) -> None:
         change(bases[2], owner[old_id], old_id, "revocation", True)
         entry = entries_of(issued[old_id])["revocation"]
         assert [served_value(base, entry) for base in bases] == [1] * len(bases)
+
+        # Batch jobs submitted to two instances: every row issued once, no index twice
+        # (with everything issued above), whichever instance's worker took each job.
+        documents = run_jobs_spread(bases, keys[1])
+        assert len({d["id"] for d in documents}) == JOBS * JOB_ROWS
+        job_slots = [
+            (e["statusListCredential"], e["statusListIndex"])
+            for d in documents
+            for e in entries_of(d).values()
+        ]
+        all_slots = slots + [
+            (e["statusListCredential"], e["statusListIndex"])
+            for c in after.values()
+            for e in entries_of(c).values()
+        ]
+        assert len(set(job_slots)) == len(job_slots)
+        assert not set(job_slots) & set(all_slots), "a status index was handed out twice"
+        return len(job_slots)
