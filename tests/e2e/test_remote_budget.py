@@ -4,7 +4,7 @@ A real `skillcred serve` is asked, all at once, to verify credentials whose stat
 live on a host that never answers, one that drips a byte every half second, and one that
 sends without end — while unrelated verifications go on. Each affected answer is *cannot
 check*, within the request's lookup deadline; the unrelated ones keep their idle latency
-(p99 within 10× the idle p99, or 100 ms)."""
+(p99 within 10× the idle p99, or a quarter of the lookup deadline)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,9 @@ def test_hostile_hosts_slow_only_the_requests_that_need_them(tmp_path: Path) -> 
     assert len(under_attack) >= 10
     idle_p99, attacked_p99 = p99(idle), p99(under_attack)
     print(f"unrelated p99: idle {idle_p99 * 1000:.1f} ms, attacked {attacked_p99 * 1000:.1f} ms")
-    # Bound: 10x the idle p99, and never under 100 ms (on 2 cores shared with the hostile
-    # servers and the load itself an idle p99 of 2 ms makes 10x a scheduling lottery;
-    # before this budget existed the figure was 28 s).
-    assert attacked_p99 < max(10 * idle_p99, 0.1), (idle_p99, attacked_p99)
+    # Bound: 10x the idle p99, and never under a quarter of the lookup deadline. On 2
+    # cores shared with the hostile servers (and, in CI, with other work) an idle p99 of a
+    # few ms makes 10x a scheduling lottery, while a request that waited behind a hostile
+    # lookup would take the whole deadline or more: the floor still tells the two apart
+    # (before this budget existed the figure was 28 s).
+    assert attacked_p99 < max(10 * idle_p99, DEADLINE / 4), (idle_p99, attacked_p99)
