@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pytest
 
 from skillcred.core.jsonld import canon as canon_module
-from skillcred.core.jsonld import expand as expand_module
+from skillcred.core.jsonld import context as context_module
 from skillcred.core.jsonld.canon import canonicalize, canonicalize_reference
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.core.jsonld.rdf import escape_literal, format_double
@@ -833,13 +833,13 @@ def test_no_context_processing_after_warm_up(
     canonicalize(skill, loader=loader)
     canonicalize(proof, loader=loader)
     built: list[object] = []
-    original = expand_module._ContextBuilder.build
+    original = context_module.ContextBuilder.build
 
     def counting_build(self: Any, trusted: bool = False) -> Any:
         built.append(self.ctx)
         return original(self, trusted)
 
-    monkeypatch.setattr(expand_module._ContextBuilder, "build", counting_build)
+    monkeypatch.setattr(context_module.ContextBuilder, "build", counting_build)
     canonicalize(skill, loader=loader)
     canonicalize(proof, loader=loader)
     assert built == []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from skillcred.core.jsonld.canon import canonicalize, canonicalize_reference
-from skillcred.core.jsonld.expand import EXTRA_SAFE_MODE_CHECKS, SAFE_MODE_EVENTS
+from skillcred.core.jsonld.events import EXTRA_SAFE_MODE_CHECKS, SAFE_MODE_EVENTS
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.errors import DocumentLoaderError, JsonLdError, SafeModeError
 

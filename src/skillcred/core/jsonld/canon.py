@@ -39,7 +39,7 @@ from pyld import jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
-from skillcred.core.jsonld.expand import Expander, Unsupported
+from skillcred.core.jsonld.expand import Expander
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.jsonld.rdf import (
     XSD_DOUBLE,
@@ -51,6 +51,7 @@ from skillcred.core.jsonld.rdf import (
     to_quads,
 )
 from skillcred.core.jsonld.rdfc import DEFAULT_MAX_WORK_FACTOR, canonicalize_quads
+from skillcred.core.jsonld.syntax import Unsupported
 from skillcred.errors import DocumentLoaderError, JsonLdError
 
 __all__ = ["canonicalize", "canonicalize_reference"]

@@ -25,13 +25,8 @@ from typing import Any, Final
 
 from c14n.Canonicalize import canonicalize as _jcs  # type: ignore[import-untyped]
 
-from skillcred.core.jsonld.expand import (
-    DECIMAL_RE,
-    KEYWORDS,
-    Unsupported,
-    is_absolute_iri,
-    quote,
-)
+from skillcred.core.jsonld.events import quote
+from skillcred.core.jsonld.syntax import DECIMAL_RE, KEYWORDS, Unsupported, is_absolute_iri
 from skillcred.errors import JsonLdError, SafeModeError
 
 __all__ = [
