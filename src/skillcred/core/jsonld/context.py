@@ -240,61 +240,88 @@ class ContextBuilder:
         self.trusted = False
 
     def build(self, trusted: bool = False) -> ActiveContext:
+        """§4.1 step 5 for one context object: its keywords, then each term definition."""
         self.trusted = trusted
+        self._version()
+        if "@import" in self.ctx:
+            self.ctx = self._import(self.ctx)
+            self.defined["@import"] = True
+        self._base()
+        self._vocab()
+        self._language()
+        self._direction()
+        self._propagate()
+        return self._define_terms()
+
+    def _version(self) -> None:
+        """§4.1 step 5.5: only JSON-LD 1.1 is processed."""
         ctx = self.ctx
-        result = self.result
-        defined = self.defined
         if "@version" in ctx:
             if ctx["@version"] != 1.1:
                 raise JsonLdError(f"unsupported JSON-LD version {short(ctx['@version'])}")
-            defined["@version"] = True
-        if "@import" in ctx:
-            ctx = self._import(ctx)
-            self.ctx = ctx
-            defined["@import"] = True
+            self.defined["@version"] = True
+
+    def _base(self) -> None:
+        """§4.1 step 5.7: @base."""
+        ctx = self.ctx
         if "@base" in ctx:
             base = ctx["@base"]
             if base is not None and not isinstance(base, str):
                 raise JsonLdError("invalid base IRI: @base must be a string or null")
             # With a null document base pyld resolves nothing against @base (and jsonld.js does);
             # relative identifiers stay relative, which safe mode refuses.
-            result.base = base
-            defined["@base"] = True
-        if "@vocab" in ctx:
-            value = ctx["@vocab"]
-            if value is None:
-                result.vocab = None
-            elif not isinstance(value, str):
-                raise JsonLdError("invalid vocab mapping: @vocab must be a string or null")
-            else:
-                vocab = expand_iri(result, value, vocab=True)
-                if vocab is None or not is_absolute_iri(vocab):
-                    self.events.append(
-                        ContextEvent(
-                            "relative @vocab reference",
-                            f"@vocab {quote(value)} is not an absolute IRI, so the terms it should "
-                            "define would be dropped or relative",
-                        )
+            self.result.base = base
+            self.defined["@base"] = True
+
+    def _vocab(self) -> None:
+        """§4.1 step 5.8: @vocab, expanded against the vocabulary mapping so far."""
+        ctx = self.ctx
+        if "@vocab" not in ctx:
+            return
+        result = self.result
+        value = ctx["@vocab"]
+        if value is None:
+            result.vocab = None
+        elif not isinstance(value, str):
+            raise JsonLdError("invalid vocab mapping: @vocab must be a string or null")
+        else:
+            vocab = expand_iri(result, value, vocab=True)
+            if vocab is None or not is_absolute_iri(vocab):
+                self.events.append(
+                    ContextEvent(
+                        "relative @vocab reference",
+                        f"@vocab {quote(value)} is not an absolute IRI, so the terms it should "
+                        "define would be dropped or relative",
                     )
-                result.vocab = vocab
-            defined["@vocab"] = True
-        if "@language" in ctx:
-            value = ctx["@language"]
-            if value is None:
-                result.language = None
-            elif not isinstance(value, str):
-                raise JsonLdError("invalid default language: @language must be a string or null")
-            else:
-                if not BCP47_RE.match(value):
-                    self.events.append(
-                        ContextEvent(
-                            "invalid @language value",
-                            f"the default language {quote(value)} is not a well-formed BCP 47 "
-                            "language tag",
-                        )
+                )
+            result.vocab = vocab
+        self.defined["@vocab"] = True
+
+    def _language(self) -> None:
+        """§4.1 step 5.9: the default language."""
+        ctx = self.ctx
+        if "@language" not in ctx:
+            return
+        value = ctx["@language"]
+        if value is None:
+            self.result.language = None
+        elif not isinstance(value, str):
+            raise JsonLdError("invalid default language: @language must be a string or null")
+        else:
+            if not BCP47_RE.match(value):
+                self.events.append(
+                    ContextEvent(
+                        "invalid @language value",
+                        f"the default language {quote(value)} is not a well-formed BCP 47 "
+                        "language tag",
                     )
-                result.language = value.lower()
-            defined["@language"] = True
+                )
+            self.result.language = value.lower()
+        self.defined["@language"] = True
+
+    def _direction(self) -> None:
+        """§4.1 step 5.10: the default base direction."""
+        ctx = self.ctx
         if "@direction" in ctx:
             value = ctx["@direction"]
             if value is not None and value not in ("ltr", "rtl"):
@@ -302,13 +329,23 @@ class ContextBuilder:
                     'invalid base direction: @direction must be null, "ltr" or "rtl", not '
                     + quote(value)
                 )
-            result.direction = value
-            defined["@direction"] = True
+            self.result.direction = value
+            self.defined["@direction"] = True
+
+    def _propagate(self) -> None:
+        """§4.1 step 5.11 (the value itself was read before processing, step 4)."""
+        ctx = self.ctx
         if "@propagate" in ctx:
             if not isinstance(ctx["@propagate"], bool):
                 raise JsonLdError("invalid @propagate value: it must be true or false")
-            defined["@propagate"] = True
-        defined["@protected"] = bool(ctx.get("@protected", False))
+            self.defined["@propagate"] = True
+
+    def _define_terms(self) -> ActiveContext:
+        """§4.1 step 5.13: a term definition for every other entry (keywords are refused or
+        passed over by Create Term Definition itself), each scoped context checked early."""
+        ctx = self.ctx
+        result = self.result
+        self.defined["@protected"] = bool(ctx.get("@protected", False))
         for term, value in ctx.items():
             self.define(term)
             if isinstance(value, dict) and "@context" in value:
@@ -349,18 +386,53 @@ class ContextBuilder:
                 f"invalid scoped context for the term {quote(term)}: {exc.detail}"
             ) from exc
 
+    # -- Create Term Definition (§4.2), mirroring pyld where it differs from jsonld.js ----------
+
     def define(self, term: str) -> None:
-        """Create Term Definition (§4.2), mirroring pyld where it differs from jsonld.js."""
-        defined = self.defined
-        state = defined.get(term)
+        """Create Term Definition (§4.2) for ``term`` of this local context, once."""
+        if not self._begin_definition(term):
+            return
+        value = self.ctx.get(term)
+        previous = self.result.terms.pop(term, None)
+        simple = isinstance(value, str) or value is None
+        definition = self._definition_value(term, value)
+        td = TermDef()
+        colon = term.find(":")
+        td.has_colon = colon > 0
+        if not self._iri_mapping(td, term, definition, simple, colon):
+            # A reserved @reverse or @id: the term is ignored, its earlier definition kept.
+            if previous is not None:
+                self.result.terms[term] = previous
+            return
+        if definition.get("@protected") or (
+            self.defined.get("@protected") and definition.get("@protected", True)
+        ):
+            td.protected = True  # step 11
+        self._type_mapping(td, term, definition)
+        self._container_mapping(td, term, definition)
+        self._index_mapping(td, term, definition)
+        self._scoped_context(td, definition)
+        self._language_mapping(td, term, definition)
+        self._prefix_flag(td, term, definition)
+        self._direction_mapping(td, term, definition)
+        self._nest_value(td, term, definition)
+        if td.iri in ("@context", "@preserve"):
+            raise JsonLdError(f"invalid keyword alias: {quote(term)} cannot alias {td.iri}")
+        self._check_protected_redefinition(td, term, previous)
+        td.trusted = self.trusted
+        self.result.terms[term] = td.finish()
+        self.defined[term] = True
+
+    def _begin_definition(self, term: str) -> bool:
+        """Steps 1-5: once per term, no cycles, no keyword redefined; False when the term is
+        already defined or is to be ignored (a reserved term, reported as an event)."""
+        state = self.defined.get(term)
         if state is not None:
             if state:
-                return
+                return False
             raise JsonLdError(f"cyclic IRI mapping: the term {quote(term)} is defined in a cycle")
-        defined[term] = False
-        ctx = self.ctx
-        active = self.result
-        value = ctx.get(term)
+        self.defined[term] = False
+        value = self.ctx.get(term)
         if (
             term == "@type"
             and isinstance(value, dict)
@@ -378,14 +450,15 @@ class ContextBuilder:
                     "definition would be ignored",
                 )
             )
-            return
+            return False
         elif term == "":
             raise JsonLdError("invalid term definition: a term cannot be the empty string")
+        return True
 
-        previous = active.terms.pop(term, None)
-        simple = False
+    @staticmethod
+    def _definition_value(term: str, value: Json) -> dict[str, Json]:
+        """Steps 7-9: a string or null is short for {"@id": value}; only known entries."""
         if isinstance(value, str) or value is None:
-            simple = True
             value = {"@id": value}
         if not isinstance(value, dict):
             raise JsonLdError(
@@ -396,168 +469,183 @@ class ContextBuilder:
                 raise JsonLdError(
                     f"invalid term definition for {quote(term)}: {quote(kw)} is not allowed"
                 )
+        return value
 
-        td = TermDef()
-        colon = term.find(":")
-        td.has_colon = colon > 0
-
+    def _iri_mapping(
+        self, td: TermDef, term: str, value: dict[str, Json], simple: bool, colon: int
+    ) -> bool:
+        """Steps 13-17: the IRI a term maps to (reverse, explicit, or implicit); False when a
+        reserved value makes the term ignored."""
         if "@reverse" in value:
-            if "@id" in value:
-                raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @id")
-            if "@nest" in value:
-                raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @nest")
-            reverse = value["@reverse"]
-            if not isinstance(reverse, str):
-                raise JsonLdError(
-                    f"invalid IRI mapping for {quote(term)}: @reverse must be a string"
-                )
-            if KEYWORD_RE.match(reverse):
-                self.events.append(
-                    ContextEvent(
-                        "reserved @reverse value",
-                        f"the @reverse value {quote(reverse)} of the term {quote(term)} looks like "
-                        "a keyword, so the term would be ignored",
-                    )
-                )
-                if previous is not None:
-                    active.terms[term] = previous
-                return
-            iri = self.expand_iri_defining(reverse)
-            if iri is None or not is_absolute_iri(iri):
-                raise JsonLdError(
-                    f"invalid IRI mapping for {quote(term)}: @reverse must expand to an "
-                    "absolute IRI"
-                )
-            td.iri = iri
-            td.reverse = True
-        elif "@id" in value:
-            id_ = value["@id"]
-            if id_ is None:
-                td.iri = None  # a term explicitly mapped to null
-            elif not isinstance(id_, str):
-                raise JsonLdError(f"invalid IRI mapping for {quote(term)}: @id must be a string")
-            elif id_ not in KEYWORDS and KEYWORD_RE.match(id_):
-                self.events.append(
-                    ContextEvent(
-                        "reserved @id value",
-                        f"the @id value {quote(id_)} of the term {quote(term)} looks like a "
-                        "keyword, so the term would be ignored",
-                    )
-                )
-                if previous is not None:
-                    active.terms[term] = previous
-                return
-            elif id_ != term:
-                iri = self.expand_iri_defining(id_)
-                if iri is None or not (is_absolute_iri(iri) or iri in KEYWORDS):
-                    raise JsonLdError(
-                        f"invalid IRI mapping for {quote(term)}: {quote(id_)} does not expand to "
-                        "an absolute IRI, a blank node identifier or a keyword"
-                    )
-                if _IRI_FORM_RE.match(term):
-                    # pyld expands the term with a copy of `defined` in which it is defined.
-                    original = self.defined
-                    self.defined = {**original, term: True}
-                    try:
-                        term_iri = self.expand_iri_defining(term)
-                    finally:
-                        self.defined = original
-                    if term_iri != iri:
-                        raise JsonLdError(
-                            f"invalid IRI mapping: the term {quote(term)} has the form of an IRI "
-                            f"but is defined as {quote(iri)}"
-                        )
-                td.iri = iri
-                td.prefix = (
-                    simple
-                    and not td.has_colon
-                    and (iri.startswith("_:") or _GEN_DELIM_END_RE.match(iri) is not None)
-                )
-            else:
-                self._implicit_iri(td, term, colon)
-        else:
-            self._implicit_iri(td, term, colon)
+            return self._reverse_mapping(td, term, value)
+        if "@id" in value and value["@id"] != term:
+            return self._id_mapping(td, term, value["@id"], simple)
+        self._implicit_iri(td, term, colon)
+        return True
 
-        if value.get("@protected") or (defined.get("@protected") and value.get("@protected", True)):
-            td.protected = True
-
-        if "@type" in value:
-            type_ = value["@type"]
-            if not isinstance(type_, str):
-                raise JsonLdError(f"invalid type mapping for {quote(term)}: @type must be a string")
-            if type_ not in ("@json", "@none", "@id", "@vocab"):
-                expanded = self.expand_iri_defining(type_)
-                if expanded is None or not is_absolute_iri(expanded):
-                    raise JsonLdError(
-                        f"invalid type mapping for {quote(term)}: {quote(type_)} is not an "
-                        "absolute IRI"
-                    )
-                if expanded.startswith("_:"):
-                    raise JsonLdError(
-                        f"invalid type mapping for {quote(term)}: a blank node cannot be a datatype"
-                    )
-                type_ = expanded
-            td.type = type_
-
-        if "@container" in value:
-            raw = value["@container"]
-            container = raw if isinstance(raw, list) else [raw]
-            if not all(isinstance(c, str) for c in container):
-                raise JsonLdError(f"invalid container mapping for {quote(term)}")
-            has_set = "@set" in container
-            is_valid = True
-            if "@list" in container:
-                if len(container) != 1:
-                    raise JsonLdError(
-                        f"invalid container mapping for {quote(term)}: @list allows no other values"
-                    )
-            elif "@graph" in container:
-                if any(c not in ("@graph", "@id", "@index", "@set") for c in container):
-                    raise JsonLdError(
-                        f"invalid container mapping for {quote(term)}: @graph only combines with "
-                        "@id, @index and @set"
-                    )
-            else:
-                is_valid = len(container) <= (2 if has_set else 1)
-            if "@type" in container:
-                if not td.type:
-                    td.type = "@id"
-                if td.type not in ("@id", "@vocab"):
-                    raise JsonLdError(
-                        f"invalid type mapping for {quote(term)}: a @type container needs @type "
-                        "@id or @vocab"
-                    )
-            is_valid = (
-                is_valid
-                and all(c in _VALID_CONTAINERS for c in container)
-                and not (has_set and "@list" in container)
+    def _reverse_mapping(self, td: TermDef, term: str, value: dict[str, Json]) -> bool:
+        """Step 13: a reverse property."""
+        if "@id" in value:
+            raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @id")
+        if "@nest" in value:
+            raise JsonLdError(f"invalid reverse property {quote(term)}: @reverse with @nest")
+        reverse = value["@reverse"]
+        if not isinstance(reverse, str):
+            raise JsonLdError(f"invalid IRI mapping for {quote(term)}: @reverse must be a string")
+        if KEYWORD_RE.match(reverse):
+            self.events.append(
+                ContextEvent(
+                    "reserved @reverse value",
+                    f"the @reverse value {quote(reverse)} of the term {quote(term)} looks like "
+                    "a keyword, so the term would be ignored",
+                )
             )
-            if not is_valid:
-                raise JsonLdError(f"invalid container mapping for {quote(term)}: {short(raw)}")
-            if td.reverse and any(c not in ("@index", "@set") for c in container):
-                raise JsonLdError(
-                    f"invalid reverse property {quote(term)}: its container must be @index or @set"
-                )
-            td.container = tuple(container)
-            td.cset = frozenset(container)
+            return False
+        iri = self.expand_iri_defining(reverse)
+        if iri is None or not is_absolute_iri(iri):
+            raise JsonLdError(
+                f"invalid IRI mapping for {quote(term)}: @reverse must expand to an absolute IRI"
+            )
+        td.iri = iri
+        td.reverse = True
+        return True
 
-        if "@index" in value:
-            if "@container" not in value or "@index" not in td.cset:
-                raise JsonLdError(
-                    f"invalid term definition for {quote(term)}: @index without an @index container"
+    def _id_mapping(self, td: TermDef, term: str, id_: Json, simple: bool) -> bool:
+        """Step 14: an explicit @id (other than the term itself)."""
+        if id_ is None:
+            td.iri = None  # a term explicitly mapped to null
+            return True
+        if not isinstance(id_, str):
+            raise JsonLdError(f"invalid IRI mapping for {quote(term)}: @id must be a string")
+        if id_ not in KEYWORDS and KEYWORD_RE.match(id_):
+            self.events.append(
+                ContextEvent(
+                    "reserved @id value",
+                    f"the @id value {quote(id_)} of the term {quote(term)} looks like a "
+                    "keyword, so the term would be ignored",
                 )
-            index = value["@index"]
-            if not isinstance(index, str) or index.startswith("@"):
+            )
+            return False
+        iri = self.expand_iri_defining(id_)
+        if iri is None or not (is_absolute_iri(iri) or iri in KEYWORDS):
+            raise JsonLdError(
+                f"invalid IRI mapping for {quote(term)}: {quote(id_)} does not expand to "
+                "an absolute IRI, a blank node identifier or a keyword"
+            )
+        if _IRI_FORM_RE.match(term):
+            # Step 14.2.4: pyld expands the term with a copy of `defined` in which it is defined.
+            original = self.defined
+            self.defined = {**original, term: True}
+            try:
+                term_iri = self.expand_iri_defining(term)
+            finally:
+                self.defined = original
+            if term_iri != iri:
                 raise JsonLdError(
-                    f"invalid term definition for {quote(term)}: @index must expand to an IRI"
+                    f"invalid IRI mapping: the term {quote(term)} has the form of an IRI "
+                    f"but is defined as {quote(iri)}"
                 )
-            td.index = index
+        td.iri = iri
+        td.prefix = (
+            simple
+            and not td.has_colon
+            and (iri.startswith("_:") or _GEN_DELIM_END_RE.match(iri) is not None)
+        )
+        return True
 
+    def _type_mapping(self, td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 12: the type a term coerces its values to."""
+        if "@type" not in value:
+            return
+        type_ = value["@type"]
+        if not isinstance(type_, str):
+            raise JsonLdError(f"invalid type mapping for {quote(term)}: @type must be a string")
+        if type_ not in ("@json", "@none", "@id", "@vocab"):
+            expanded = self.expand_iri_defining(type_)
+            if expanded is None or not is_absolute_iri(expanded):
+                raise JsonLdError(
+                    f"invalid type mapping for {quote(term)}: {quote(type_)} is not an absolute IRI"
+                )
+            if expanded.startswith("_:"):
+                raise JsonLdError(
+                    f"invalid type mapping for {quote(term)}: a blank node cannot be a datatype"
+                )
+            type_ = expanded
+        td.type = type_
+
+    @staticmethod
+    def _container_mapping(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 19: the container mapping, as pyld validates it."""
+        if "@container" not in value:
+            return
+        raw = value["@container"]
+        container = raw if isinstance(raw, list) else [raw]
+        if not all(isinstance(c, str) for c in container):
+            raise JsonLdError(f"invalid container mapping for {quote(term)}")
+        has_set = "@set" in container
+        is_valid = True
+        if "@list" in container:
+            if len(container) != 1:
+                raise JsonLdError(
+                    f"invalid container mapping for {quote(term)}: @list allows no other values"
+                )
+        elif "@graph" in container:
+            if any(c not in ("@graph", "@id", "@index", "@set") for c in container):
+                raise JsonLdError(
+                    f"invalid container mapping for {quote(term)}: @graph only combines with "
+                    "@id, @index and @set"
+                )
+        else:
+            is_valid = len(container) <= (2 if has_set else 1)
+        if "@type" in container:
+            if not td.type:
+                td.type = "@id"
+            if td.type not in ("@id", "@vocab"):
+                raise JsonLdError(
+                    f"invalid type mapping for {quote(term)}: a @type container needs @type "
+                    "@id or @vocab"
+                )
+        is_valid = (
+            is_valid
+            and all(c in _VALID_CONTAINERS for c in container)
+            and not (has_set and "@list" in container)
+        )
+        if not is_valid:
+            raise JsonLdError(f"invalid container mapping for {quote(term)}: {short(raw)}")
+        if td.reverse and any(c not in ("@index", "@set") for c in container):
+            raise JsonLdError(
+                f"invalid reverse property {quote(term)}: its container must be @index or @set"
+            )
+        td.container = tuple(container)
+        td.cset = frozenset(container)
+
+    @staticmethod
+    def _index_mapping(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 20: a property-valued index."""
+        if "@index" not in value:
+            return
+        if "@container" not in value or "@index" not in td.cset:
+            raise JsonLdError(
+                f"invalid term definition for {quote(term)}: @index without an @index container"
+            )
+        index = value["@index"]
+        if not isinstance(index, str) or index.startswith("@"):
+            raise JsonLdError(
+                f"invalid term definition for {quote(term)}: @index must expand to an IRI"
+            )
+        td.index = index
+
+    @staticmethod
+    def _scoped_context(td: TermDef, value: dict[str, Json]) -> None:
+        """Step 21: the scoped context, kept as written (validated in _validate_scoped)."""
         if "@context" in value:
             scoped = value["@context"]
             td.context = False if scoped is None else scoped
             td.context_key = local_context_key(scoped)
 
+    @staticmethod
+    def _language_mapping(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 22: the language of the term's strings (not with @type)."""
         if "@language" in value and "@type" not in value:
             language = value["@language"]
             if language is not None and not isinstance(language, str):
@@ -566,19 +654,24 @@ class ContextBuilder:
                 )
             td.language = language.lower() if isinstance(language, str) else None
 
-        if "@prefix" in value:
-            if _COLON_OR_SLASH_RE.match(term):
-                raise JsonLdError(
-                    f"invalid term definition for {quote(term)}: @prefix on a compact IRI term"
-                )
-            if td.iri is not None and td.iri in KEYWORDS:
-                raise JsonLdError(f"invalid term definition for {quote(term)}: a keyword prefix")
-            if not isinstance(value["@prefix"], bool):
-                raise JsonLdError(
-                    f"invalid @prefix value for {quote(term)}: it must be true or false"
-                )
-            td.prefix = value["@prefix"]
+    @staticmethod
+    def _prefix_flag(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 25: @prefix, on a term that is no compact IRI and no keyword alias."""
+        if "@prefix" not in value:
+            return
+        if _COLON_OR_SLASH_RE.match(term):
+            raise JsonLdError(
+                f"invalid term definition for {quote(term)}: @prefix on a compact IRI term"
+            )
+        if td.iri is not None and td.iri in KEYWORDS:
+            raise JsonLdError(f"invalid term definition for {quote(term)}: a keyword prefix")
+        if not isinstance(value["@prefix"], bool):
+            raise JsonLdError(f"invalid @prefix value for {quote(term)}: it must be true or false")
+        td.prefix = value["@prefix"]
 
+    @staticmethod
+    def _direction_mapping(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 23: the base direction of the term's strings."""
         if "@direction" in value:
             direction = value["@direction"]
             # §4.2.2 step 22, as jsonld.js (pyld lets "", false and 0 through).
@@ -589,6 +682,9 @@ class ContextBuilder:
                 )
             td.direction = direction
 
+    @staticmethod
+    def _nest_value(td: TermDef, term: str, value: dict[str, Json]) -> None:
+        """Step 24: the nesting property."""
         if "@nest" in value:
             nest = value["@nest"]
             if not isinstance(nest, str) or (nest != "@nest" and nest.startswith("@")):
@@ -597,9 +693,11 @@ class ContextBuilder:
                 )
             td.nest = nest
 
-        if td.iri in ("@context", "@preserve"):
-            raise JsonLdError(f"invalid keyword alias: {quote(term)} cannot alias {td.iri}")
-
+    def _check_protected_redefinition(
+        self, td: TermDef, term: str, previous: TermDef | None
+    ) -> None:
+        """Step 27: a protected term may only be redefined the same (outside a property-scoped
+        context, which overrides protection)."""
         if previous is not None and previous.protected and not self.override_protected:
             td.protected = True
             if not previous.same_as(td):
@@ -607,10 +705,6 @@ class ContextBuilder:
                     f"protected term redefinition: the term {quote(term)} is protected by a "
                     "context in scope and cannot be redefined"
                 )
-
-        td.trusted = self.trusted
-        active.terms[term] = td.finish()
-        defined[term] = True
 
     def _implicit_iri(self, td: TermDef, term: str, colon: int) -> None:
         """§4.2 steps 15-17: a term without @id is a compact IRI, an IRI or vocab-relative."""
