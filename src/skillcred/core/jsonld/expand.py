@@ -27,11 +27,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from skillcred.core.jsonld.active_context import (
-    ActiveContext,
-    expand_iri,
-    is_type_key,
-)
+from skillcred.core.jsonld.active_context import ActiveContext, TermDef, expand_iri, is_type_key
 from skillcred.core.jsonld.context import ContextProcessor
 from skillcred.core.jsonld.events import quote, render_path, short
 from skillcred.core.jsonld.expand_values import (
@@ -111,96 +107,35 @@ class _Run(ValueAndMapExpansion):
         path: Path,
         expanded_active_property: Json = MISSING,
     ) -> Json:
+        """The Expansion Algorithm (§5.1) on one element: null, an array, a scalar or a map
+        (steps 7-19 here: the hot path, one call per node)."""
         if element is None:
-            return None
-
+            return None  # step 1
         if isinstance(element, list):
-            td = active.terms.get(active_property) if active_property is not None else None
-            from_container = td is not None and "@list" in td.cset
-            nested_in_list = inside_list and not from_container
-            inside_list = inside_list or from_container
-            out: list[Json] = []
-            for i, item in enumerate(element):
-                if (
-                    nested_in_list
-                    and self.safe
-                    and item.__class__ is list
-                    and (active_property is None or any(x.__class__ is list for x in item))
-                ):
-                    # pyld keeps "inside list" for arrays nested in an explicit @list; jsonld.js
-                    # only one level down (deeper arrays are flattened or dropped).
-                    self.event(
-                        "nested list",
-                        (path, i),
-                        "arrays nested more than one level inside @list are expanded "
-                        "differently by JSON-LD processors; use nested @list objects",
-                    )
-                e = self.expand(
-                    active,
-                    active_property,
-                    item,
-                    inside_list,
-                    inside_index,
-                    type_scoped,
-                    (path, i),
-                    expanded_active_property,
-                )
-                if e is None:
-                    continue
-                if isinstance(e, list):
-                    if inside_list:
-                        out.append({"@list": e})
-                    else:
-                        out.extend(e)
-                else:
-                    out.append(e)
-            return out
-
+            return self.expand_array(
+                active,
+                active_property,
+                element,
+                inside_list,
+                inside_index,
+                type_scoped,
+                path,
+                expanded_active_property,
+            )
         if expanded_active_property is MISSING:
             expanded_active_property = expand_iri(active, active_property, vocab=True)
-
         if not isinstance(element, dict):
-            if not isinstance(element, str | int | float):
-                raise Unsupported(f"{type(element).__name__} is not a JSON value")
-            if not inside_list and (
-                active_property is None or expanded_active_property == "@graph"
-            ):
-                self.event(
-                    "free-floating scalar",
-                    path,
-                    f"the value {short(element)} is not the value of any property, so it would "
-                    "be dropped from the signed data",
-                )
-                return None
-            return self.expand_value(active, active_property, element, path)
-
+            return self.expand_scalar(
+                active, active_property, expanded_active_property, element, inside_list, path
+            )
+        # Steps 7-19: a map, with its contexts, its entries, then what the result is.
         scoped_td = active.terms.get(active_property) if active_property is not None else None
-
-        # §5.1 step 7: revert a type-scoped (non-propagated) context, except for value objects
-        # and subject references.
-        if type_scoped is None and active.previous is not None:
-            type_scoped = active
-        if not inside_index:
-            must_revert = True
-            if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-                for key in sorted(element):
-                    expanded_key = expand_iri(type_scoped, key, vocab=True)
-                    if expanded_key == "@value":
-                        must_revert = False
-                        active = type_scoped
-                        break
-                    if expanded_key == "@id" and len(element) == 1:
-                        must_revert = False
-                        break
-            if must_revert and active.previous is not None:
-                active = active.previous
-
-        # §5.1 step 8: the property-scoped context.
+        if not inside_index and (type_scoped is not None or active.previous is not None):
+            active = self.revert_type_scoped(active, element, type_scoped)
+        # Step 8: the property-scoped context.
         if scoped_td is not None and scoped_td.context is not MISSING:
             active = self.apply_scoped(active, scoped_td, path, as_type=False)
-
-        active, type_key, type_scoped = self.prepare_node(active, element, path)
-
+        active, type_key, node_type_scoped = self.prepare_node(active, element, path)
         rval: Expanded = {}
         self.expand_object(
             active,
@@ -210,10 +145,119 @@ class _Run(ValueAndMapExpansion):
             rval,
             inside_list,
             type_key,
-            type_scoped,
+            node_type_scoped,
             path,
         )
+        return self.finish_object(
+            active, active_property, expanded_active_property, element, rval, inside_list, path
+        )
 
+    def expand_array(
+        self,
+        active: ActiveContext,
+        active_property: str | None,
+        element: list[Json],
+        inside_list: bool,
+        inside_index: bool,
+        type_scoped: ActiveContext | None,
+        path: Path,
+        expanded_active_property: Json,
+    ) -> list[Json]:
+        """§5.1 step 5: each item expanded; arrays in a list become list objects."""
+        td = active.terms.get(active_property) if active_property is not None else None
+        from_container = td is not None and "@list" in td.cset
+        nested_in_list = inside_list and not from_container
+        inside_list = inside_list or from_container
+        out: list[Json] = []
+        for i, item in enumerate(element):
+            if (
+                nested_in_list
+                and self.safe
+                and item.__class__ is list
+                and (active_property is None or any(x.__class__ is list for x in item))
+            ):
+                # pyld keeps "inside list" for arrays nested in an explicit @list; jsonld.js
+                # only one level down (deeper arrays are flattened or dropped).
+                self.event(
+                    "nested list",
+                    (path, i),
+                    "arrays nested more than one level inside @list are expanded "
+                    "differently by JSON-LD processors; use nested @list objects",
+                )
+            e = self.expand(
+                active,
+                active_property,
+                item,
+                inside_list,
+                inside_index,
+                type_scoped,
+                (path, i),
+                expanded_active_property,
+            )
+            if e is None:
+                continue
+            if isinstance(e, list):
+                if inside_list:
+                    out.append({"@list": e})
+                else:
+                    out.extend(e)
+            else:
+                out.append(e)
+        return out
+
+    def expand_scalar(
+        self,
+        active: ActiveContext,
+        active_property: str | None,
+        expanded_active_property: Json,
+        element: Json,
+        inside_list: bool,
+        path: Path,
+    ) -> Json:
+        """§5.1 step 4: a scalar is dropped at the top level or in a graph, else value-expanded."""
+        if not isinstance(element, str | int | float):
+            raise Unsupported(f"{type(element).__name__} is not a JSON value")
+        if not inside_list and (active_property is None or expanded_active_property == "@graph"):
+            self.event(
+                "free-floating scalar",
+                path,
+                f"the value {short(element)} is not the value of any property, so it would "
+                "be dropped from the signed data",
+            )
+            return None
+        return self.expand_value(active, active_property, element, path)
+
+    @staticmethod
+    def revert_type_scoped(
+        active: ActiveContext, element: dict[str, Json], type_scoped: ActiveContext | None
+    ) -> ActiveContext:
+        """§5.1 step 7: revert a type-scoped (non-propagated) context, except for value objects
+        and subject references."""
+        if type_scoped is None and active.previous is not None:
+            type_scoped = active
+        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
+            for key in sorted(element):
+                expanded_key = expand_iri(type_scoped, key, vocab=True)
+                if expanded_key == "@value":
+                    return type_scoped
+                if expanded_key == "@id" and len(element) == 1:
+                    return active
+        if active.previous is not None:
+            return active.previous
+        return active
+
+    def finish_object(
+        self,
+        active: ActiveContext,
+        active_property: str | None,
+        expanded_active_property: Json,
+        element: dict[str, Json],
+        rval: Expanded,
+        inside_list: bool,
+        path: Path,
+    ) -> Json:
+        """§5.1 steps 15-19: value, typed, set and list objects checked; what a graph cannot
+        keep dropped."""
         count = len(rval)
         result: Json = rval
         if "@value" in rval:
@@ -325,6 +369,7 @@ class _Run(ValueAndMapExpansion):
         type_scoped: ActiveContext,
         path: Path,
     ) -> None:
+        """§5.1 steps 13-14: each entry of a map into ``parent``, then its nested entries."""
         nests: list[tuple[str, ActiveContext]] = []
         unexpanded_value: Json = None
         terms = active.terms
@@ -337,83 +382,46 @@ class _Run(ValueAndMapExpansion):
             kpath: Path = (path, key)
             td = terms.get(key)
             expanded: Json
-            prop: str
-            if td is not None:
-                iri = td.iri
-                if iri is None or not td.prop_ok:
-                    self.invalid_property(key, iri, kpath)
+            if td is not None and td.simple and (not safe or td.safe_ok):
+                # Fast path: a plain property (no scoped context, container or reverse).
+                prop = td.iri
+                assert prop is not None  # a simple term maps to an IRI (TermDef.finish)
+                cls = value.__class__
+                if cls is str or cls is int or cls is float or cls is bool:
+                    expanded = self.expand_value(active, key, value, kpath, td)
+                elif value is None:
                     continue
-                prop = iri
-                if td.simple and (not safe or td.safe_ok):
-                    # Fast path: a plain property (no scoped context, container or reverse).
-                    cls = value.__class__
-                    if cls is str or cls is int or cls is float or cls is bool:
-                        expanded = self.expand_value(active, key, value, kpath, td)
-                    elif value is None:
-                        continue
-                    else:
-                        expanded = self.expand(active, key, value, False, False, None, kpath, prop)
-                        if expanded is None:
-                            continue
-                    existing = parent.get(prop)
-                    if existing is None:
-                        parent[prop] = expanded if isinstance(expanded, list) else [expanded]
-                    elif isinstance(expanded, list):
-                        existing.extend(expanded)
-                    else:
-                        existing.append(expanded)
-                    continue
-                if safe and not td.safe_ok and not td.keyword:
-                    self.check_property(terms, key, prop, True, kpath)
-            else:
-                expanded_key = key if key in KEYWORDS else expand_iri(active, key, vocab=True)
-                if expanded_key is None or not (
-                    expanded_key in KEYWORDS or ABSOLUTE_IRI_RE.match(expanded_key)
-                ):
-                    self.invalid_property(key, expanded_key, kpath)
-                    continue
-                prop = expanded_key
-                if safe and prop[0] != "@":
-                    self.check_property(terms, key, prop, False, kpath)
-
-            if prop == "@type" and expanded_active_property != "@reverse":
-                # The common keyword, inline: types that are terms of the type-scoped context.
-                values = [value] if value.__class__ is str else value
-                if values.__class__ is list:
-                    type_terms = type_scoped.terms
-                    expanded_types = []
-                    for v in values:
-                        ttd = type_terms.get(v) if v.__class__ is str else None
-                        if ttd is None or (safe and not ttd.safe_ok) or ttd.iri is None:
-                            break
-                        expanded_types.append(ttd.iri)
-                    else:
-                        existing = parent.get("@type")
-                        if not expanded_types:
-                            pass
-                        elif existing is None:
-                            parent["@type"] = (
-                                expanded_types if len(expanded_types) > 1 else expanded_types[0]
-                            )
-                        elif isinstance(existing, list):
-                            existing.extend(expanded_types)
-                        else:
-                            parent["@type"] = [existing, *expanded_types]
-                        continue
-            if prop == "@id" and isinstance(value, str) and "@id" not in parent:
-                iri = expand_iri(active, value, vocab=False)
-                if iri is None or (safe and not ABSOLUTE_IRI_RE.match(iri)):
-                    pass  # expand_keyword reports it
                 else:
-                    if expanded_active_property == "@reverse":
-                        raise JsonLdError(
-                            f"{render_path(kpath)}: invalid reverse property map: a keyword "
-                            "cannot be a reverse property"
-                        )
-                    if safe:
-                        self.check_iri(iri, kpath, "identifier")
-                    parent["@id"] = iri
+                    expanded = self.expand(active, key, value, False, False, None, kpath, prop)
+                    if expanded is None:
+                        continue
+                existing = parent.get(prop)
+                if existing is None:
+                    parent[prop] = expanded if isinstance(expanded, list) else [expanded]
+                elif isinstance(expanded, list):
+                    existing.extend(expanded)
+                else:
+                    existing.append(expanded)
+                continue
+
+            if td is not None and td.keyword:
+                prop = td.iri  # a keyword alias (id, type): nothing to check or report
+                assert prop is not None
+            else:
+                entry_prop = self.entry_property(active, key, td, kpath)
+                if entry_prop is None:
                     continue
+                prop = entry_prop
+            if prop == "@type" and expanded_active_property != "@reverse":
+                if self.add_defined_types(type_scoped, value, parent):
+                    continue
+            elif (
+                prop == "@id"
+                and value.__class__ is str
+                and "@id" not in parent
+                and self.add_absolute_id(active, expanded_active_property, value, parent, kpath)
+            ):
+                continue
             if prop[0] == "@" and self.expand_keyword(
                 active,
                 active_property,
@@ -435,94 +443,24 @@ class _Run(ValueAndMapExpansion):
             term_ctx = active
             if td is not None and td.context is not MISSING:
                 term_ctx = self.apply_scoped(active, td, kpath, as_type=False)
-
             if prop == "@nest":
-                nests.append((key, term_ctx))
+                nests.append((key, term_ctx))  # step 13.4.x: expanded after the other entries
                 continue
-
             container = td.cset if td is not None else EMPTY
-            if (
-                container
-                and isinstance(value, dict)
-                and (
-                    "@language" in container
-                    or "@index" in container
-                    or "@id" in container
-                    or "@type" in container
-                )
-            ):
-                expanded = self.expand_map(active, term_ctx, td, key, value, container, kpath)
-            elif prop == "@list" or prop == "@set":
-                list_keyword = prop == "@list"
-                next_property = active_property
-                if list_keyword and expanded_active_property == "@graph":
-                    next_property = None
-                expanded = self.expand(
-                    term_ctx, next_property, value, list_keyword, False, None, kpath
-                )
-            elif td is not None and td.type == "@json":
-                if safe:
-                    self.check_json(value, kpath)
-                expanded = {"@type": "@json", "@value": value}
-            elif term_ctx is active and not isinstance(value, dict | list):
-                # A scalar under a term: value expansion directly (what expand() would do).
-                if value is None:
-                    continue
-                if not isinstance(value, str | int | float):
-                    raise Unsupported(f"{type(value).__name__} is not a JSON value")
-                expanded = self.expand_value(active, key, value, kpath, td)
-            else:
-                expanded = self.expand(
-                    term_ctx,
-                    key,
-                    value,
-                    False,
-                    False,
-                    None,
-                    kpath,
-                    prop if term_ctx is active else MISSING,
-                )
-
-            if expanded is None:
-                continue
-
-            if "@list" in container and prop != "@list" and not is_list(expanded):
-                expanded = {"@list": expanded if isinstance(expanded, list) else [expanded]}
-
-            if "@graph" in container and "@id" not in container and "@index" not in container:
-                items = expanded if isinstance(expanded, list) else [expanded]
-                if safe:
-                    for i, item in enumerate(items):
-                        n = len(item) if isinstance(item, dict) else 1
-                        if isinstance(item, dict) and _droppable(item, n):
-                            self.dropped_object(
-                                item, n, (kpath, i) if isinstance(value, list) else kpath
-                            )
-                expanded = [{"@graph": [item]} for item in items]
-
-            ttd = td if term_ctx is active else term_ctx.terms.get(key)
-            if ttd is not None and ttd.reverse:
-                reverse_map = parent.setdefault("@reverse", {})
-                items = expanded if isinstance(expanded, list) else [expanded]
-                for item in items:
-                    if is_value(item) or is_list(item):
-                        raise JsonLdError(
-                            f"{render_path(kpath)}: invalid reverse property value: a value or "
-                            "list cannot be the subject of a reverse property"
-                        )
-                    add_value(reverse_map, prop, item, True)
-                continue
-
-            if prop[0] == "@":
-                add_value(parent, prop, expanded, prop not in _NOT_ARRAY_KEYS)
-                continue
-            existing = parent.get(prop)
-            if existing is None:
-                parent[prop] = expanded if isinstance(expanded, list) else [expanded]
-            elif isinstance(expanded, list):
-                existing.extend(expanded)
-            else:
-                existing.append(expanded)
+            expanded = self.expand_entry_value(
+                active,
+                term_ctx,
+                td,
+                active_property,
+                expanded_active_property,
+                key,
+                prop,
+                value,
+                container,
+                kpath,
+            )
+            if expanded is not None:
+                self.add_entry(parent, active, term_ctx, td, key, prop, value, expanded, kpath)
 
         if (
             "@value" in parent
@@ -533,33 +471,188 @@ class _Run(ValueAndMapExpansion):
                 f"{render_path(path)}: invalid value object value: @value must not be an "
                 "object or an array"
             )
-
         for key, term_ctx in nests:
-            raw = element[key]
-            for i, nv in enumerate(as_list(raw)):
-                npath: Path = ((path, key), i) if isinstance(raw, list) else (path, key)
-                if not isinstance(nv, dict):
+            self.expand_nested(
+                term_ctx,
+                active_property,
+                expanded_active_property,
+                element,
+                key,
+                parent,
+                inside_list,
+                path,
+            )
+
+    def entry_property(
+        self, active: ActiveContext, key: str, td: TermDef | None, kpath: Path
+    ) -> str | None:
+        """§5.1 steps 13.2-13.3: the expanded property of an entry, None when it is dropped."""
+        terms = active.terms
+        if td is not None:
+            iri = td.iri
+            if iri is None or not td.prop_ok:
+                self.invalid_property(key, iri, kpath)
+                return None
+            if self.safe and not td.safe_ok and not td.keyword:
+                self.check_property(terms, key, iri, True, kpath)
+            return iri
+        expanded_key = key if key in KEYWORDS else expand_iri(active, key, vocab=True)
+        if expanded_key is None or not (
+            expanded_key in KEYWORDS or ABSOLUTE_IRI_RE.match(expanded_key)
+        ):
+            self.invalid_property(key, expanded_key, kpath)
+            return None
+        if self.safe and expanded_key[0] != "@":
+            self.check_property(terms, key, expanded_key, False, kpath)
+        return str(expanded_key)
+
+    def expand_entry_value(
+        self,
+        active: ActiveContext,
+        term_ctx: ActiveContext,
+        td: TermDef | None,
+        active_property: str | None,
+        expanded_active_property: Json,
+        key: str,
+        prop: str,
+        value: Json,
+        container: frozenset[str],
+        kpath: Path,
+    ) -> Json:
+        """§5.1 steps 13.6-13.8: a map container, a list or set, a JSON literal, or the value
+        expanded with the term's scoped context; None when nothing is left."""
+        if (
+            container
+            and isinstance(value, dict)
+            and (
+                "@language" in container
+                or "@index" in container
+                or "@id" in container
+                or "@type" in container
+            )
+        ):
+            return self.expand_map(active, term_ctx, td, key, value, container, kpath)
+        if prop == "@list" or prop == "@set":
+            list_keyword = prop == "@list"
+            next_property = active_property
+            if list_keyword and expanded_active_property == "@graph":
+                next_property = None
+            return self.expand(term_ctx, next_property, value, list_keyword, False, None, kpath)
+        if td is not None and td.type == "@json":
+            if self.safe:
+                self.check_json(value, kpath)
+            return {"@type": "@json", "@value": value}
+        if term_ctx is active and not isinstance(value, dict | list):
+            # A scalar under a term: value expansion directly (what expand() would do).
+            if value is None:
+                return None
+            if not isinstance(value, str | int | float):
+                raise Unsupported(f"{type(value).__name__} is not a JSON value")
+            return self.expand_value(active, key, value, kpath, td)
+        return self.expand(
+            term_ctx,
+            key,
+            value,
+            False,
+            False,
+            None,
+            kpath,
+            prop if term_ctx is active else MISSING,
+        )
+
+    def add_entry(
+        self,
+        parent: Expanded,
+        active: ActiveContext,
+        term_ctx: ActiveContext,
+        td: TermDef | None,
+        key: str,
+        prop: str,
+        value: Json,
+        expanded: Json,
+        kpath: Path,
+    ) -> None:
+        """§5.1 steps 13.9-13.13: list and graph containers wrap the value; a reverse property
+        goes to @reverse; anything else is added to the property."""
+        container = td.cset if td is not None else EMPTY
+        if "@list" in container and prop != "@list" and not is_list(expanded):
+            expanded = {"@list": expanded if isinstance(expanded, list) else [expanded]}
+
+        if "@graph" in container and "@id" not in container and "@index" not in container:
+            items = expanded if isinstance(expanded, list) else [expanded]
+            if self.safe:
+                for i, item in enumerate(items):
+                    n = len(item) if isinstance(item, dict) else 1
+                    if isinstance(item, dict) and _droppable(item, n):
+                        self.dropped_object(
+                            item, n, (kpath, i) if isinstance(value, list) else kpath
+                        )
+            expanded = [{"@graph": [item]} for item in items]
+
+        ttd = td if term_ctx is active else term_ctx.terms.get(key)
+        if ttd is not None and ttd.reverse:
+            reverse_map = parent.setdefault("@reverse", {})
+            items = expanded if isinstance(expanded, list) else [expanded]
+            for item in items:
+                if is_value(item) or is_list(item):
                     raise JsonLdError(
-                        f"{render_path(npath)}: invalid @nest value: it must be a node object"
+                        f"{render_path(kpath)}: invalid reverse property value: a value or "
+                        "list cannot be the subject of a reverse property"
                     )
-                nested_ctx, nested_type_key, nested_type_scoped = self.prepare_node(
-                    term_ctx, nv, npath
+                add_value(reverse_map, prop, item, True)
+            return
+
+        if prop[0] == "@":
+            add_value(parent, prop, expanded, prop not in _NOT_ARRAY_KEYS)
+            return
+        existing = parent.get(prop)
+        if existing is None:
+            parent[prop] = expanded if isinstance(expanded, list) else [expanded]
+        elif isinstance(expanded, list):
+            existing.extend(expanded)
+        else:
+            existing.append(expanded)
+
+    def expand_nested(
+        self,
+        term_ctx: ActiveContext,
+        active_property: str | None,
+        expanded_active_property: Json,
+        element: dict[str, Json],
+        key: str,
+        parent: Expanded,
+        inside_list: bool,
+        path: Path,
+    ) -> None:
+        """§5.1 step 14: the entries of nested node objects (@nest) are the node's own."""
+        raw = element[key]
+        if raw is None:
+            # as_list would make null no nested object at all; it is an invalid one.
+            raise JsonLdError(
+                f"{render_path((path, key))}: invalid @nest value: it must be a node object"
+            )
+        for i, nv in enumerate(as_list(raw)):
+            npath: Path = ((path, key), i) if isinstance(raw, list) else (path, key)
+            if not isinstance(nv, dict):
+                raise JsonLdError(
+                    f"{render_path(npath)}: invalid @nest value: it must be a node object"
                 )
-                if any(expand_iri(nested_ctx, k, vocab=True) == "@value" for k in nv):
-                    raise JsonLdError(
-                        f"{render_path(npath)}: invalid @nest value: it must be a node object"
-                    )
-                self.expand_object(
-                    nested_ctx,
-                    active_property,
-                    expanded_active_property,
-                    nv,
-                    parent,
-                    inside_list,
-                    nested_type_key,
-                    nested_type_scoped,
-                    npath,
+            nested_ctx, nested_type_key, nested_type_scoped = self.prepare_node(term_ctx, nv, npath)
+            if any(expand_iri(nested_ctx, k, vocab=True) == "@value" for k in nv):
+                raise JsonLdError(
+                    f"{render_path(npath)}: invalid @nest value: it must be a node object"
                 )
+            self.expand_object(
+                nested_ctx,
+                active_property,
+                expanded_active_property,
+                nv,
+                parent,
+                inside_list,
+                nested_type_key,
+                nested_type_scoped,
+                npath,
+            )
 
     def expand_keyword(
         self,
@@ -576,8 +669,9 @@ class _Run(ValueAndMapExpansion):
         value: Json,
         kpath: Path,
     ) -> bool:
-        """A keyword entry of a node or value object; False for those expanded as properties."""
-        safe = self.safe
+        """§5.1 step 13.4: a keyword entry of a node or value object (after the common @type
+        and @id, which :meth:`expand_object` adds directly when it can); False for those
+        (@graph, @list, @set, @nest) whose value is expanded as a property's."""
         if expanded_active_property == "@reverse":
             raise JsonLdError(
                 f"{render_path(kpath)}: invalid reverse property map: a keyword cannot be a "
@@ -585,143 +679,212 @@ class _Run(ValueAndMapExpansion):
             )
         if prop in parent and prop != "@included" and prop != "@type":
             raise JsonLdError(f"{render_path(kpath)}: colliding keywords: {prop} is given twice")
-        if safe and prop not in NODE_KEYWORDS:
+        if self.safe and prop not in NODE_KEYWORDS:
             self.event(
                 "unprocessed keyword",
                 kpath,
                 f"the keyword {prop} has no meaning inside data, so this entry would be dropped "
                 "from the signed data",
             )
-
         if prop == "@id":
-            if not isinstance(value, str):
-                raise JsonLdError(f"{render_path(kpath)}: invalid @id value: not a string")
-            iri = expand_iri(active, value, vocab=False)
-            if iri is None:
-                self.event(
-                    "reserved @id value",
-                    kpath,
-                    f"the identifier {quote(value)} looks like a JSON-LD keyword, so it would be "
-                    "dropped from the signed data",
-                )
-            elif safe:
-                if not ABSOLUTE_IRI_RE.match(iri):
-                    self.event(
-                        "relative @id reference",
-                        kpath,
-                        f"the identifier {quote(value)} is not an absolute IRI (there is no base "
-                        "IRI to resolve it against), so statements about it would be dropped from "
-                        "the signed data",
-                    )
-                self.check_iri(iri, kpath, "identifier")
-            add_value(parent, "@id", iri, False)
-            return True
-
-        if prop == "@type":
-            if value is None:
-                add_value(parent, "@type", None, False)
-                return True
-            if isinstance(value, str):
-                values = [value]
-            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-                values = value
-            else:
-                raise JsonLdError(
-                    f"{render_path(kpath)}: invalid type value: @type must be a string or an "
-                    "array of strings"
-                )
-            type_terms = type_scoped.terms
-            expanded_types = []
-            for i, v in enumerate(values):
-                ttd = type_terms.get(v)
-                t = ttd.iri if ttd is not None else expand_iri(type_scoped, v, vocab=True)
-                if safe and not (ttd is not None and ttd.safe_ok):
-                    tpath: Path = (kpath, i) if isinstance(value, list) else kpath
-                    if t != "@json" and (t is None or not ABSOLUTE_IRI_RE.match(t)):
-                        self.event(
-                            "relative @type reference",
-                            tpath,
-                            f"the type {quote(v)} is not defined by any context in scope and is "
-                            "not an absolute IRI, so it would be dropped from the signed data",
-                        )
-                    if isinstance(t, str):
-                        self.check_iri(t, tpath, "type")
-                        if ttd is None:
-                            self.check_prefix(type_scoped.terms, v, t, tpath, "type")
-                expanded_types.append(t)
-            add_value(parent, "@type", expanded_types, False)
-            return True
-
-        if prop == "@included":
-            included = self.expand(active, active_property, value, False, False, None, kpath)
-            included = included if isinstance(included, list) else [included]
-            if not all(_is_subject(v) for v in included):
-                raise JsonLdError(
-                    f"{render_path(kpath)}: invalid @included value: it must contain node objects"
-                )
-            add_value(parent, "@included", included, True)
-            return True
-
-        if prop == "@graph":
+            self.expand_id(active, value, parent, kpath)
+        elif prop == "@type":
+            self.expand_type(type_scoped, value, parent, kpath)
+        elif prop == "@included":
+            self.expand_included(active, active_property, value, parent, kpath)
+        elif prop == "@graph":
             if not isinstance(value, dict | list):
                 raise JsonLdError(
                     f"{render_path(kpath)}: invalid @graph value: it must be an object or array"
                 )
             return False
-
-        if prop == "@value":
-            is_json_type = False
-            if type_key is not None:
-                t = element[type_key]
-                if t and isinstance(t, list):
-                    t = t[0]
-                is_json_type = expand_iri(active, t, vocab=True) == "@json"
-            if is_json_type:
-                parent["@value"] = value
-                if safe:
-                    self.check_json(value, kpath)
-            else:
-                if isinstance(value, int | float):
-                    self.check_number(value, kpath)
-                elif value is not None and not isinstance(value, str | dict | list):
-                    raise Unsupported(f"{type(value).__name__} is not a JSON value")
-                add_value(parent, "@value", value, False)
-            return True
-
-        if prop == "@language":
-            if value is None:
-                return True
-            if not isinstance(value, str):
-                raise JsonLdError(
-                    f"{render_path(kpath)}: invalid language-tagged string: @language must be a "
-                    "string"
-                )
-            if safe and not BCP47_RE.match(value):
-                self.event(
-                    "invalid @language value",
-                    kpath,
-                    f"{quote(value)} is not a well-formed BCP 47 language tag",
-                )
-            add_value(parent, "@language", value.lower(), False)
-            return True
-
-        if prop == "@direction":
+        elif prop == "@value":
+            self.expand_value_entry(active, element, type_key, value, parent, kpath)
+        elif prop == "@language":
+            self.expand_language(value, parent, kpath)
+        elif prop == "@direction":
             if value not in ("ltr", "rtl") or not isinstance(value, str):
                 raise JsonLdError(
                     f'{render_path(kpath)}: invalid base direction: @direction must be "ltr" or '
                     f'"rtl", not {quote(value)}'
                 )
             add_value(parent, "@direction", value, False)
-            return True
-
-        if prop == "@index":
+        elif prop == "@index":
             if not isinstance(value, str):
                 raise JsonLdError(f"{render_path(kpath)}: invalid @index value: not a string")
             add_value(parent, "@index", value, False)
-            return True
-
-        if prop == "@reverse":
+        elif prop == "@reverse":
             self.expand_reverse_map(active, value, parent, inside_list, kpath)
-            return True
+        else:
+            return False
+        return True
 
-        return False
+    def add_defined_types(self, type_scoped: ActiveContext, value: Json, parent: Expanded) -> bool:
+        """The common @type, quickly: every type a term of the type-scoped context (safe ones
+        in safe mode). False when :meth:`expand_type` has to look closer."""
+        values = [value] if value.__class__ is str else value
+        if values.__class__ is not list:
+            return False
+        type_terms = type_scoped.terms
+        safe = self.safe
+        expanded_types = []
+        for v in values:
+            ttd = type_terms.get(v) if v.__class__ is str else None
+            if ttd is None or (safe and not ttd.safe_ok) or ttd.iri is None:
+                return False
+            expanded_types.append(ttd.iri)
+        existing = parent.get("@type")
+        if not expanded_types:
+            pass
+        elif existing is None:
+            parent["@type"] = expanded_types if len(expanded_types) > 1 else expanded_types[0]
+        elif isinstance(existing, list):
+            existing.extend(expanded_types)
+        else:
+            parent["@type"] = [existing, *expanded_types]
+        return True
+
+    def add_absolute_id(
+        self,
+        active: ActiveContext,
+        expanded_active_property: Json,
+        value: str,
+        parent: Expanded,
+        kpath: Path,
+    ) -> bool:
+        """The common @id, quickly: one that expands to an IRI safe mode accepts. False when
+        :meth:`expand_id` has to report on it."""
+        iri = expand_iri(active, value, vocab=False)
+        if iri is None or (self.safe and not ABSOLUTE_IRI_RE.match(iri)):
+            return False
+        if expanded_active_property == "@reverse":
+            raise JsonLdError(
+                f"{render_path(kpath)}: invalid reverse property map: a keyword "
+                "cannot be a reverse property"
+            )
+        if self.safe:
+            self.check_iri(iri, kpath, "identifier")
+        parent["@id"] = iri
+        return True
+
+    def expand_id(self, active: ActiveContext, value: Json, parent: Expanded, kpath: Path) -> None:
+        """§5.1 step 13.4.3: @id, expanded against the document (no base: relative stays)."""
+        if not isinstance(value, str):
+            raise JsonLdError(f"{render_path(kpath)}: invalid @id value: not a string")
+        iri = expand_iri(active, value, vocab=False)
+        if iri is None:
+            self.event(
+                "reserved @id value",
+                kpath,
+                f"the identifier {quote(value)} looks like a JSON-LD keyword, so it would be "
+                "dropped from the signed data",
+            )
+        elif self.safe:
+            if not ABSOLUTE_IRI_RE.match(iri):
+                self.event(
+                    "relative @id reference",
+                    kpath,
+                    f"the identifier {quote(value)} is not an absolute IRI (there is no base "
+                    "IRI to resolve it against), so statements about it would be dropped from "
+                    "the signed data",
+                )
+            self.check_iri(iri, kpath, "identifier")
+        add_value(parent, "@id", iri, False)
+
+    def expand_type(
+        self, type_scoped: ActiveContext, value: Json, parent: Expanded, kpath: Path
+    ) -> None:
+        """§5.1 step 13.4.4: @type, each type expanded with the type-scoped context."""
+        if value is None:
+            add_value(parent, "@type", None, False)
+            return
+        if isinstance(value, str):
+            values = [value]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            values = value
+        else:
+            raise JsonLdError(
+                f"{render_path(kpath)}: invalid type value: @type must be a string or an "
+                "array of strings"
+            )
+        safe = self.safe
+        type_terms = type_scoped.terms
+        expanded_types = []
+        for i, v in enumerate(values):
+            ttd = type_terms.get(v)
+            t = ttd.iri if ttd is not None else expand_iri(type_scoped, v, vocab=True)
+            if safe and not (ttd is not None and ttd.safe_ok):
+                tpath: Path = (kpath, i) if isinstance(value, list) else kpath
+                if t != "@json" and (t is None or not ABSOLUTE_IRI_RE.match(t)):
+                    self.event(
+                        "relative @type reference",
+                        tpath,
+                        f"the type {quote(v)} is not defined by any context in scope and is "
+                        "not an absolute IRI, so it would be dropped from the signed data",
+                    )
+                if isinstance(t, str):
+                    self.check_iri(t, tpath, "type")
+                    if ttd is None:
+                        self.check_prefix(type_terms, v, t, tpath, "type")
+            expanded_types.append(t)
+        add_value(parent, "@type", expanded_types, False)
+
+    def expand_included(
+        self,
+        active: ActiveContext,
+        active_property: str | None,
+        value: Json,
+        parent: Expanded,
+        kpath: Path,
+    ) -> None:
+        """§5.1 step 13.4.6: @included holds node objects only."""
+        included = self.expand(active, active_property, value, False, False, None, kpath)
+        included = included if isinstance(included, list) else [included]
+        if not all(_is_subject(v) for v in included):
+            raise JsonLdError(
+                f"{render_path(kpath)}: invalid @included value: it must contain node objects"
+            )
+        add_value(parent, "@included", included, True)
+
+    def expand_value_entry(
+        self,
+        active: ActiveContext,
+        element: dict[str, Json],
+        type_key: str | None,
+        value: Json,
+        parent: Expanded,
+        kpath: Path,
+    ) -> None:
+        """§5.1 step 13.4.7: @value, a JSON literal when the object's type is @json."""
+        is_json_type = False
+        if type_key is not None:
+            t = element[type_key]
+            if t and isinstance(t, list):
+                t = t[0]
+            is_json_type = expand_iri(active, t, vocab=True) == "@json"
+        if is_json_type:
+            parent["@value"] = value
+            if self.safe:
+                self.check_json(value, kpath)
+            return
+        if isinstance(value, int | float):
+            self.check_number(value, kpath)
+        elif value is not None and not isinstance(value, str | dict | list):
+            raise Unsupported(f"{type(value).__name__} is not a JSON value")
+        add_value(parent, "@value", value, False)
+
+    def expand_language(self, value: Json, parent: Expanded, kpath: Path) -> None:
+        """§5.1 step 13.4.8: @language, lower-cased (a null one is dropped)."""
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise JsonLdError(
+                f"{render_path(kpath)}: invalid language-tagged string: @language must be a string"
+            )
+        if self.safe and not BCP47_RE.match(value):
+            self.event(
+                "invalid @language value",
+                kpath,
+                f"{quote(value)} is not a well-formed BCP 47 language tag",
+            )
+        add_value(parent, "@language", value.lower(), False)
