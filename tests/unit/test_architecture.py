@@ -190,3 +190,15 @@ def test_no_module_over_a_thousand_lines() -> None:
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}, f"split these modules (at most {MAX_MODULE_LINES} lines each)"
+
+
+def test_pyld_is_only_the_tests_oracle() -> None:
+    """pyld (and the c14n package its wheel ships) is a development dependency: the JSON-LD
+    comparison oracle in tests/support, never imported by the service."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)} imports {name}"
+        for path in sorted(SRC.rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] in ("pyld", "c14n")
+    ]
+    assert offenders == []

@@ -1,7 +1,8 @@
 """Safe mode: the conditions on which JSON-LD processing would silently lose data or be read
 differently by other processors, as jsonld.js reports them in ``lib/events.js``.
 
-Safe mode (``safe=True``) mirrors jsonld.js "safe mode": every condition for which jsonld.js emits
+Safe mode (the default; ``canonicalize(unsafe_skip_safe_mode=True)`` turns it off) mirrors
+jsonld.js "safe mode": every condition for which jsonld.js emits
 one of its unsafe warning events (``invalid property``, ``relative @id reference``, ...) raises
 :class:`~skillcred.errors.SafeModeError` naming the JSON path and the offending term or value.
 A few further conditions on which JSON-LD implementations are known to disagree are refused too;
@@ -333,7 +334,7 @@ class SafeMode:
         jsonld.js and pyld lose a context's ``@direction`` whenever they copy the active context
         (their clone functions leave it out): jsonld.js when any later context is processed, pyld
         in fewer places, the specification never.  Where it survives differs between them, so
-        safe mode refuses and otherwise the reference path decides.
+        safe mode refuses and otherwise it is Unsupported (the tests' pyld oracle decides).
         """
         if self.safe:
             self.event(

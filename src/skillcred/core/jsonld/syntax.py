@@ -102,7 +102,8 @@ EMPTY: Final[frozenset[str]] = frozenset()
 
 
 class Unsupported(Exception):
-    """The fast path does not handle this input; ``canonicalize`` falls back (unsafe mode only)."""
+    """The processor does not handle this input: ``canonicalize`` refuses it as a JsonLdError;
+    ``canonicalize_or_unsupported`` lets its caller ask another processor (the tests' oracle)."""
 
 
 class Missing:
