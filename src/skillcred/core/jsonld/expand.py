@@ -404,9 +404,10 @@ class _Run(ValueAndMapExpansion):
                     existing.append(expanded)
                 continue
 
-            if td is not None and td.keyword:
-                prop = td.iri  # a keyword alias (id, type): nothing to check or report
-                assert prop is not None
+            if td is not None and (td.keyword or (td.prop_ok and (not safe or td.safe_ok))):
+                # A keyword alias (id, type) or a term with nothing to check or report.
+                prop = td.iri
+                assert prop is not None  # prop_ok: it maps to an IRI or a keyword
             else:
                 entry_prop = self.entry_property(active, key, td, kpath)
                 if entry_prop is None:
