@@ -20,12 +20,17 @@ from typing import Any, ClassVar
 import pytest
 
 from skillcred.core.jsonld import canon as canon_module
-from skillcred.core.jsonld import expand as expand_module
-from skillcred.core.jsonld.canon import canonicalize, canonicalize_reference
+from skillcred.core.jsonld import context as context_module
+from skillcred.core.jsonld.canon import canonicalize
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
-from skillcred.core.jsonld.rdf import escape_literal, format_double
+from skillcred.core.jsonld.rdf import escape_literal, format_double, json_literal_lexical_form
 from skillcred.core.jsonld.rdfc import canonicalize_quads
 from skillcred.errors import DocumentLoaderError, JsonLdError, SafeModeError
+from tests.support.jsonld_reference import (
+    canonicalize_mode,
+    canonicalize_reference,
+    canonicalize_unsafe,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VECTORS = REPO_ROOT / "tests" / "vectors"
@@ -56,7 +61,7 @@ def _load(path: Path) -> Any:
 
 
 def _both(document: Any, loader: DocumentLoader, *, safe: bool = False) -> tuple[str, str]:
-    return canonicalize(document, loader=loader, safe=safe), canonicalize_reference(
+    return canonicalize_mode(document, loader=loader, safe=safe), canonicalize_reference(
         document, loader=loader
     )
 
@@ -130,7 +135,7 @@ def test_fast_equals_reference_on_vectors(path: Path, loader: DocumentLoader) ->
     fast, reference = _both(doc, loader)
     assert fast == reference
     try:
-        safe = canonicalize(doc, loader=loader, safe=True)
+        safe = canonicalize(doc, loader=loader)
     except SafeModeError:
         return
     assert safe == reference
@@ -438,12 +443,12 @@ def test_fast_equals_reference_on_random_credentials(block: int, loader: Documen
     for seed in range(block * per_block, (block + 1) * per_block):
         doc = CredentialGenerator(seed).credential()
         reference = _outcome(lambda doc=doc: canonicalize_reference(doc, loader=loader))
-        fast = _outcome(lambda doc=doc: canonicalize(doc, loader=loader, safe=False))
+        fast = _outcome(lambda doc=doc: canonicalize_unsafe(doc, loader=loader))
         if reference[0] == "ok":
             assert fast == reference, f"seed {seed}: {json.dumps(doc)}"
         else:
             assert fast[0] == "error", f"seed {seed}: reference failed, fast gave {fast}"
-        safe = _outcome(lambda doc=doc: canonicalize(doc, loader=loader, safe=True))
+        safe = _outcome(lambda doc=doc: canonicalize(doc, loader=loader))
         if safe[0] == "ok":
             safe_ok += 1
             assert safe == reference, f"seed {seed}"
@@ -712,7 +717,7 @@ def test_base_direction_known_answer(loader: DocumentLoader, case: str) -> None:
     make, want = DIRECTION_ANSWERS[case]
     doc = make()
     assert canonicalize(doc, loader=loader) == want
-    assert canonicalize(doc, loader=loader, safe=False) == want
+    assert canonicalize_unsafe(doc, loader=loader) == want
     assert canonicalize_reference(doc, loader=loader) == want
 
 
@@ -763,7 +768,7 @@ def test_pyld_accepts_a_falsy_term_direction(loader: DocumentLoader) -> None:
         doc = {"@context": {"@vocab": VOCAB, "t": term}, "@id": "urn:a", "t": "x"}
         for safe in (True, False):
             with pytest.raises(JsonLdError, match="invalid base direction") as info:
-                canonicalize(doc, loader=loader, safe=safe)
+                canonicalize_mode(doc, loader=loader, safe=safe)
             assert not isinstance(info.value, SafeModeError)
         with pytest.raises(JsonLdError, match="invalid base direction"):
             canonicalize_reference(doc, loader=loader)
@@ -833,13 +838,13 @@ def test_no_context_processing_after_warm_up(
     canonicalize(skill, loader=loader)
     canonicalize(proof, loader=loader)
     built: list[object] = []
-    original = expand_module._ContextBuilder.build
+    original = context_module.ContextBuilder.build
 
     def counting_build(self: Any, trusted: bool = False) -> Any:
         built.append(self.ctx)
         return original(self, trusted)
 
-    monkeypatch.setattr(expand_module._ContextBuilder, "build", counting_build)
+    monkeypatch.setattr(context_module.ContextBuilder, "build", counting_build)
     canonicalize(skill, loader=loader)
     canonicalize(proof, loader=loader)
     assert built == []
@@ -891,12 +896,12 @@ def test_unknown_context_is_refused_without_network(
     doc = {"@context": ["https://example.org/unknown-context/v1"], "id": "urn:a", "name": "x"}
     for safe in (True, False):
         with pytest.raises(DocumentLoaderError, match="unknown-context"):
-            canonicalize(doc, loader=loader, safe=safe)
+            canonicalize_mode(doc, loader=loader, safe=safe)
     with pytest.raises(DocumentLoaderError, match="unknown-context"):
         canonicalize_reference(doc, loader=loader)
     scoped = {"@context": {"t": {"@id": "https://example.org/t", "@context": "https://x.test/c"}}}
     with pytest.raises(DocumentLoaderError, match=r"x\.test"):
-        canonicalize(scoped, loader=loader, safe=False)
+        canonicalize_unsafe(scoped, loader=loader)
 
 
 # -- interop: jsonld.js (Digital Bazaar) in safe mode, with eddsa-rdfc-2022's options --------------
@@ -970,3 +975,71 @@ def test_same_canonical_form_as_jsonld_js(tmp_path: Path, loader: DocumentLoader
         else:
             assert ours[0] != "ok", (answer, json.dumps(doc))
     assert both > 100
+
+
+# -- @json literals: RFC 8785 with JavaScript's numbers, as pyld's c14n and jsonld.js --------------
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.random()
+    if depth > 3 or kind < 0.35:
+        return rng.choice(
+            [
+                rng.randint(-(2**70), 2**70),
+                rng.randint(-(2**53) - 5, -(2**53) + 5),
+                rng.randint(2**53 - 5, 2**53 + 5),
+                rng.randint(-1000, 1000),
+                rng.uniform(-1e30, 1e30),
+                rng.random() * 10 ** rng.randint(-30, 30),
+                rng.choice([True, False, None]),
+                "".join(
+                    chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0x2FFFF)]))
+                    for _ in range(rng.randint(0, 5))
+                ),
+            ]
+        )
+    if kind < 0.65:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {
+        "".join(chr(rng.randint(0x20, 0x1FFFF)) for _ in range(rng.randint(0, 4))): _random_json(
+            rng, depth + 1
+        )
+        for _ in range(rng.randint(0, 4))
+    }
+
+
+def test_json_literal_lexical_form_equals_pyld_c14n() -> None:
+    """rdf.py writes @json literals with rfc8785 (pyld is a test dependency only); pyld's
+    bundled c14n is JCS as jsonld.js's canonicalize does it: same bytes, large integers as the
+    doubles JavaScript holds (rfc8785 alone refuses them)."""
+    from c14n.Canonicalize import canonicalize as c14n  # shipped with pyld
+
+    rng = random.Random(10)
+    values: list[Any] = [2**53, -(2**53), 2**63, 10**21, 3**40, {"b": [1.0, 2.5], "a": 2**60}]
+    values += [_random_json(rng) for _ in range(3000)]
+    compared = 0
+    for value in values:
+        try:
+            want = c14n(value).decode("utf-8")
+        except UnicodeError:  # a lone surrogate: both refuse
+            with pytest.raises(ValueError, match=r"surrogates|non-UTF-8"):
+                json_literal_lexical_form(value)
+            continue
+        assert json_literal_lexical_form(value) == want, repr(value)
+        compared += 1
+    assert compared > 2000
+    with pytest.raises(OverflowError):
+        json_literal_lexical_form(10**400)
+
+
+def test_nest_null_is_an_invalid_nest_value(loader: DocumentLoader) -> None:
+    """Regression (issue 10): with core.values.as_list, a null @nest must stay an error."""
+    doc = {
+        "@context": {"@version": 1.1, "n": "@nest", "p": "https://example.org/p"},
+        "@id": "urn:a",
+        "n": None,
+        "p": "x",
+    }
+    for safe in (True, False):
+        with pytest.raises(JsonLdError, match="invalid @nest value"):
+            canonicalize_mode(doc, loader=loader, safe=safe)

@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 
-from skillcred.core.jsonld.canon import canonicalize, canonicalize_reference
-from skillcred.core.jsonld.expand import EXTRA_SAFE_MODE_CHECKS, SAFE_MODE_EVENTS
+from skillcred.core.jsonld.canon import canonicalize
+from skillcred.core.jsonld.events import EXTRA_SAFE_MODE_CHECKS, SAFE_MODE_EVENTS
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.errors import DocumentLoaderError, JsonLdError, SafeModeError
+from tests.support.jsonld_reference import (
+    canonicalize_mode,
+    canonicalize_reference,
+    canonicalize_unsafe,
+)
 
 # pyld warns about keyword-like terms on the reference path these tests compare against.
 pytestmark = pytest.mark.filterwarnings("ignore:.*reserved.*:SyntaxWarning")
@@ -47,9 +52,7 @@ def refused(doc: Any, loader: DocumentLoader) -> str:
     with pytest.raises(SafeModeError) as info:
         canonicalize(doc, loader=loader)
     # Outside safe mode the document is processed the way pyld processes it.
-    assert canonicalize(doc, loader=loader, safe=False) == canonicalize_reference(
-        doc, loader=loader
-    )
+    assert canonicalize_unsafe(doc, loader=loader) == canonicalize_reference(doc, loader=loader)
     return str(info.value)
 
 
@@ -313,7 +316,7 @@ def test_invalid_base_direction_is_an_error_in_both_modes(
     doc = credential(name={"@value": "Alumni", "@language": "en", "@direction": value})
     for safe in (True, False):
         with pytest.raises(JsonLdError) as info:
-            canonicalize(doc, loader=loader, safe=safe)
+            canonicalize_mode(doc, loader=loader, safe=safe)
         assert not isinstance(info.value, SafeModeError)
         assert str(info.value) == (
             'name.@direction: invalid base direction: @direction must be "ltr" or "rtl", not '
@@ -330,7 +333,7 @@ def test_invalid_default_base_direction_is_an_error(
     doc = credential(**{"@context": [V2, EXAMPLES, {"@direction": value}]})
     for safe in (True, False):
         with pytest.raises(JsonLdError) as info:
-            canonicalize(doc, loader=loader, safe=safe)
+            canonicalize_mode(doc, loader=loader, safe=safe)
         assert str(info.value) == (
             f'invalid base direction: @direction must be null, "ltr" or "rtl", not {shown}'
         )
@@ -343,7 +346,7 @@ def test_invalid_term_base_direction_is_an_error(loader: DocumentLoader) -> None
     doc = credential(**{"@context": [V2, EXAMPLES, context]})
     for safe in (True, False):
         with pytest.raises(JsonLdError) as info:
-            canonicalize(doc, loader=loader, safe=safe)
+            canonicalize_mode(doc, loader=loader, safe=safe)
         assert str(info.value) == (
             'invalid base direction for the term "motto": @direction must be null, "ltr" or '
             '"rtl", not false'
@@ -506,9 +509,7 @@ def test_unsupported_values_are_refused_in_safe_mode(loader: DocumentLoader) -> 
     doc["credentialSubject"]["alumniOf"] = ("not", "json")
     with pytest.raises(JsonLdError, match="tuple is not a JSON value"):
         canonicalize(doc, loader=loader)
-    assert canonicalize(doc, loader=loader, safe=False) == canonicalize_reference(
-        doc, loader=loader
-    )
+    assert canonicalize_unsafe(doc, loader=loader) == canonicalize_reference(doc, loader=loader)
 
 
 # -- errors that are not safe-mode events ----------------------------------------------------------
@@ -524,7 +525,7 @@ def test_protected_term_redefinition_is_an_error_in_both_modes(loader: DocumentL
     doc = credential(**{"@context": [V2, {"name": "https://example.org/name"}]})
     for safe in (True, False):
         with pytest.raises(JsonLdError, match='protected term redefinition: the term "name"'):
-            canonicalize(doc, loader=loader, safe=safe)
+            canonicalize_mode(doc, loader=loader, safe=safe)
 
 
 def test_messages_spell_values_as_json(loader: DocumentLoader) -> None:

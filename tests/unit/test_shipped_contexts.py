@@ -332,7 +332,7 @@ USES: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("name", sorted(USES))
 def test_new_context_canonicalizes_in_safe_mode(name: str) -> None:
-    nquads = canonicalize(USES[name], loader=default_loader(), safe=True)
+    nquads = canonicalize(USES[name], loader=default_loader())
     assert nquads.endswith(" .\n")
 
 
@@ -350,4 +350,4 @@ def test_vc_1_1_era_badge_contexts_cannot_be_used_on_vc_2_0(context: str) -> Non
     # They redefine `description`, which the VC 2.0 context protects: every JSON-LD
     # processor (jsonld.js too) refuses the pair, so such credentials are always VC 1.1.
     with pytest.raises(JsonLdError, match="protected term redefinition"):
-        canonicalize(_badge(context, CREDENTIALS_V2), loader=default_loader(), safe=True)
+        canonicalize(_badge(context, CREDENTIALS_V2), loader=default_loader())

@@ -16,18 +16,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from skillcred.core.datetimes import DateTimeFormatError, parse_date_time
-from skillcred.core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2
+from skillcred.core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2, shipped_documents
+from skillcred.core.status_list import ENTRY_TYPE, parse_entry
 from skillcred.core.values import as_list
+from skillcred.core.values import is_url as is_url  # part of the data model's vocabulary
 from skillcred.errors import DataModelError
 
 Version = Literal["2.0", "1.1"]
-
-# RFC 3986 scheme followed by ':' — what VC calls a URL (absolute IRI).
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
-
-
-def is_url(value: object) -> bool:
-    return isinstance(value, str) and _ABSOLUTE_IRI.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +230,6 @@ _SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 def _check_status_entries(credential: Mapping[str, Any]) -> None:
     """Every object typed BitstringStatusListEntry, wherever it appears, must be one
     (Bitstring Status List v1.0 §2.1): a base-10 index, a purpose, a list URL."""
-    from skillcred.core.status_list import ENTRY_TYPE, parse_entry
 
     # Runs on every credential signed or verified: scalars are passed over without a call,
     # and the path is a linked tuple, spelt out only for an entry.
@@ -271,8 +265,6 @@ def _spelt(path: tuple[Any, str | int] | None) -> str:
 
 
 def _shipped_resource(url: str) -> bytes | None:
-    from skillcred.core.jsonld.loader import shipped_documents
-
     return shipped_documents().get(url)
 
 

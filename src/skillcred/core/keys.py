@@ -27,6 +27,9 @@ from skillcred.errors import KeyFormatError
 ED25519_PUBLIC_HEADER = b"\xed\x01"
 ED25519_SECRET_HEADER = b"\x80\x26"
 ED25519_SIGNATURE_LENGTH = 64
+# did:key (did:key method v0.7): the DID of an Ed25519 key is its public Multikey itself, so
+# a key names its own DID here and ``dids/key.py`` (which builds DID documents) builds on it.
+DID_KEY_PREFIX = "did:key:"
 
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -114,6 +117,16 @@ class Ed25519PublicMultikey:
         return True
 
 
+def did_key_for(public: Ed25519PublicMultikey) -> str:
+    """The did:key DID of a public key."""
+    return DID_KEY_PREFIX + public.multibase
+
+
+def did_key_verification_method(public: Ed25519PublicMultikey) -> str:
+    """The verification method URL of a public key in its did:key document."""
+    return f"{DID_KEY_PREFIX}{public.multibase}#{public.multibase}"
+
+
 class Ed25519KeyPair:
     """An Ed25519 key pair bound to a verification method URL (a ``Signer``).
 
@@ -143,8 +156,6 @@ class Ed25519KeyPair:
         verification_method: str | None = None,
     ) -> Ed25519KeyPair:
         """Bind a key to a controller; by default its did:key and did:key verification method."""
-        from skillcred.core.dids.key import did_key_for, did_key_verification_method
-
         public = Ed25519PublicMultikey(private_key.public_key())
         if controller is None:
             controller = did_key_for(public)

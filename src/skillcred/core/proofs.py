@@ -206,14 +206,19 @@ def _date_time_option(name: str, value: datetime | str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProofPurpose:
-    """What a proof must have been made for, and by whom (as jsonld-signatures' purposes).
+# -- proof purposes (as jsonld-signatures' lib/purposes/) ------------------------------------------
 
-    A proof counts only when its ``proofPurpose`` is one of ``relationships``, its key is
-    a verification method of ``controller`` (the credential's issuer, the presentation's
-    holder) that the controller's DID document lists under that purpose, and — when the
-    verifier asks for them — it carries the expected ``challenge`` and ``domain``.
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControllerProofPurpose:
+    """What a proof must have been made for, and by whom (jsonld-signatures'
+    ControllerProofPurpose; the issuer binding is vc's CredentialIssuancePurpose).
+
+    A proof counts only when its ``proofPurpose`` is one of ``relationships`` and its key is a
+    verification method of ``controller`` (the credential's issuer, the presentation's holder)
+    — that the controller's DID document lists the key under that purpose is checked when the
+    key is dereferenced. Subclasses add what a verifier's request asks for (challenge, domain).
+    Everything here is checked in :meth:`validate`, in this order: purpose, request, controller.
     """
 
     relationships: tuple[str, ...]
@@ -221,28 +226,85 @@ class ProofPurpose:
     controller: str | None
     #: who the controller is, in messages and the error code ("issuer", "holder")
     role: str
+
+    def validate(self, proof: Mapping[str, Any], *, vouched: bool) -> None:
+        """Raises _Failed when the proof was not made for this purpose by the controller.
+        ``vouched``: a proof of the controller chains over this one (Data Integrity §4.5)."""
+        if proof["proofPurpose"] not in self.relationships:
+            raise _Failed(
+                "MISMATCHED_PROOF_PURPOSE_ERROR",
+                "Mismatched proof purpose",
+                f"the proof purpose is {proof['proofPurpose']!r}, expected "
+                + " or ".join(repr(r) for r in self.relationships),
+            )
+        self.validate_request(proof)
+        self.validate_controller(proof, vouched=vouched)
+
+    def validate_request(self, proof: Mapping[str, Any]) -> None:
+        """What the verifier's request asks of the proof: nothing, unless a subclass says."""
+
+    def validate_controller(self, proof: Mapping[str, Any], *, vouched: bool) -> None:
+        """A proof made with a key of anyone but the controller does not count, whatever the
+        signature says (VC 2.0 §4.7, §4.13; as the reference's CredentialIssuancePurpose)."""
+        signer = did_of(proof["verificationMethod"])
+        if self.controller is not None and signer != self.controller and not vouched:
+            raise _Failed(
+                f"{self.role.upper()}_MISMATCH",
+                f"Not signed by the {self.role}",
+                f"the proof was made with a key of {signer}, not of the {self.role} "
+                f"{self.controller}: only a key the {self.role} controls can vouch for it",
+            )
+
+
+#: what verify_proofs takes: a controller's purpose (the name the tests and callers use)
+ProofPurpose = ControllerProofPurpose
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssertionProofPurpose(ControllerProofPurpose):
+    """A credential's proof: ``assertionMethod``, by a key its issuer (``controller``)
+    controls."""
+
+    relationships: tuple[str, ...] = ("assertionMethod",)
+    role: str = "issuer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthenticationProofPurpose(ControllerProofPurpose):
+    """A presentation's proof: by a key its holder (``controller``) controls, for
+    ``authentication`` — or for ``assertionMethod``, as DCC's wallet tools sign presentations
+    (such a proof shows who signed, but binds nothing to a verifier's request: see
+    :meth:`binds_request`) — with the ``challenge`` and ``domain`` the verifier asked for."""
+
+    relationships: tuple[str, ...] = ("authentication", "assertionMethod")
+    role: str = "holder"
     challenge: str | None = None
     domain: str | None = None
 
+    def validate_request(self, proof: Mapping[str, Any]) -> None:
+        """Data Integrity §4.4 (Verify Proof) steps on ``challenge`` and ``domain``."""
+        if self.challenge is not None and proof.get("challenge") != self.challenge:
+            detail = (
+                "the proof has no challenge"
+                if "challenge" not in proof
+                else "the proof's challenge does not match the expected challenge"
+            )
+            raise _Failed("INVALID_CHALLENGE_ERROR", "Invalid challenge", detail)
+        if self.domain is not None and self.domain not in as_list(proof.get("domain")):
+            detail = (
+                "the proof has no domain"
+                if "domain" not in proof
+                else "the proof's domain does not match the expected domain"
+            )
+            raise _Failed("INVALID_DOMAIN_ERROR", "Invalid domain", detail)
 
-def assertion_purpose(issuer: str | None) -> ProofPurpose:
-    """A credential's proof: ``assertionMethod``, by a key its issuer controls."""
-    return ProofPurpose(relationships=("assertionMethod",), controller=issuer, role="issuer")
-
-
-def presentation_purpose(
-    holder: str | None, *, challenge: str | None, domain: str | None
-) -> ProofPurpose:
-    """A presentation's proof: by a key its holder controls, for ``authentication`` — or
-    for ``assertionMethod``, as DCC's wallet tools sign presentations (such a proof shows
-    who signed, but binds nothing to a verifier's request: see ``VerificationResult``)."""
-    return ProofPurpose(
-        relationships=("authentication", "assertionMethod"),
-        controller=holder,
-        role="holder",
-        challenge=challenge,
-        domain=domain,
-    )
+    def binds_request(self, proofs: Sequence[ProofResult]) -> bool:
+        """Whether the proofs show the presentation was signed for this request: only an
+        ``authentication`` proof over the verifier's own fresh challenge does — any other could
+        be a copy replayed by someone else."""
+        return self.challenge is not None and all(
+            p.proof_purpose == "authentication" and p.challenge == self.challenge for p in proofs
+        )
 
 
 def did_of(url: str) -> str:
@@ -387,19 +449,27 @@ def _verify_one(
     now: datetime,
 ) -> None:
     """Data Integrity §4.3 Verify Proof for one proof; raises _Failed / _CannotCheck.
-    ``vouched``: a proof of the controller chains over this one."""
+    ``vouched``: a proof of the controller chains over this one. One step per line, in the
+    order whose first failure is reported."""
     if not isinstance(proof, Mapping):
         raise _malformed("a proof must be a JSON object")
     result.read(proof)
+    # Steps 1-3: type, verificationMethod, proofPurpose given; a cryptosuite we know.
     suite = _suite(proof)
+    # The proof bytes, decoded as the suite writes them (proofValue, or a JWS).
     try:
         signature = suite.signature(proof)
     except MalformedSignature as exc:
         raise _malformed(str(exc)) from exc
+    # The proof's own dates (created well-formed, expires not passed).
     _check_dates(proof, now)
-    _check_purpose(proof, purpose, vouched=vouched)
+    # Expected purpose, challenge, domain and controller: in one place, the purpose object.
+    purpose.validate(proof, vouched=vouched)
+    # §4.5: a chained proof was made over the document with the proofs it names.
     document = _chained_document(proof, unsecured, proofs_by_id)
+    # The key, which the controller's DID document lists under the proof's purpose.
     public_key = _verification_key(proof, resolver)
+    # The cryptosuite's transformation and hashing, then the signature over them.
     hash_data = _hash_data(suite, proof, document, loader)
     if not public_key.verify(signature, suite.signing_input(hash_data, proof)):
         raise _Failed(
@@ -444,41 +514,6 @@ def _check_dates(proof: Mapping[str, Any], now: datetime) -> None:
                     "Proof expired",
                     f"the proof expired at {proof[name]}",
                 )
-
-
-def _check_purpose(proof: Mapping[str, Any], purpose: ProofPurpose, *, vouched: bool) -> None:
-    """The proof purpose, challenge and domain the verifier expects, and the controller:
-    a proof made with a key of anyone but the issuer (holder) does not count, whatever
-    the signature says (VC 2.0 §4.7, §4.13; as the reference's CredentialIssuancePurpose)."""
-    if proof["proofPurpose"] not in purpose.relationships:
-        raise _Failed(
-            "MISMATCHED_PROOF_PURPOSE_ERROR",
-            "Mismatched proof purpose",
-            f"the proof purpose is {proof['proofPurpose']!r}, expected "
-            + " or ".join(repr(r) for r in purpose.relationships),
-        )
-    if purpose.challenge is not None and proof.get("challenge") != purpose.challenge:
-        detail = (
-            "the proof has no challenge"
-            if "challenge" not in proof
-            else "the proof's challenge does not match the expected challenge"
-        )
-        raise _Failed("INVALID_CHALLENGE_ERROR", "Invalid challenge", detail)
-    if purpose.domain is not None and purpose.domain not in as_list(proof.get("domain")):
-        detail = (
-            "the proof has no domain"
-            if "domain" not in proof
-            else "the proof's domain does not match the expected domain"
-        )
-        raise _Failed("INVALID_DOMAIN_ERROR", "Invalid domain", detail)
-    signer = did_of(proof["verificationMethod"])
-    if purpose.controller is not None and signer != purpose.controller and not vouched:
-        raise _Failed(
-            f"{purpose.role.upper()}_MISMATCH",
-            f"Not signed by the {purpose.role}",
-            f"the proof was made with a key of {signer}, not of the {purpose.role} "
-            f"{purpose.controller}: only a key the {purpose.role} controls can vouch for it",
-        )
 
 
 def _chained_document(

@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillcred.core.datamodel import is_url
-from skillcred.core.values import as_list
+from skillcred.core.values import as_list, is_url
 from skillcred.errors import DataModelError, StatusListError
 
 MIN_ENTRIES = 131_072

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# RFC 3986 scheme followed by ':' — what VC calls a URL (absolute IRI).
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+
+def is_url(value: object) -> bool:
+    """A string that VC's data model accepts as a URL (an absolute IRI)."""
+    return isinstance(value, str) and _ABSOLUTE_IRI.fullmatch(value) is not None
 
 
 def as_list(value: Any) -> list[Any]:

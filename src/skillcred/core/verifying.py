@@ -28,11 +28,11 @@ from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.dids.resolver import DidResolver, did_key_only
 from skillcred.core.jsonld.loader import DocumentLoader, default_loader
 from skillcred.core.proofs import (
+    AssertionProofPurpose,
+    AuthenticationProofPurpose,
+    ControllerProofPurpose,
     Problem,
-    ProofPurpose,
     ProofResult,
-    assertion_purpose,
-    presentation_purpose,
     verify_proofs,
 )
 from skillcred.core.values import as_list, nested_deeper_than
@@ -501,7 +501,7 @@ def _proof_check(
     verifier: Verifier,
     document: Mapping[str, Any],
     *,
-    purpose: ProofPurpose,
+    purpose: ControllerProofPurpose,
     now: datetime,
 ) -> tuple[CheckResult, list[ProofResult]]:
     """Every proof must pass (a proof set is as strong as its weakest proof, each made by
@@ -692,7 +692,10 @@ def _verify_credential(
         return VerificationResult(False, "credential", [data_model])
     # The proof is always checked: nothing else means anything without it.
     proof_result, proofs = _proof_check(
-        verifier, credential, purpose=assertion_purpose(issuer_id(credential)), now=now
+        verifier,
+        credential,
+        purpose=AssertionProofPurpose(controller=issuer_id(credential)),
+        now=now,
     )
     results = [proof_result, data_model]
     if period is None:
@@ -756,49 +759,88 @@ def _verify_presentation(
     now: datetime,
     holder_binding_required: bool = False,
 ) -> VerificationResult:
-    results: list[CheckResult] = []
-    proofs: list[ProofResult] = []
+    """The presentation's data model, the holder's proof, each credential, and whether the
+    one presenting is the holder (VC 2.0 §4.13; VC-API presentations/verify)."""
     try:
         check_presentation(presentation)
     except DataModelError as exc:
-        results.append(_failed("dataModel", exc.code, exc.title, exc.detail))
-        return VerificationResult(False, "presentation", results)
+        return VerificationResult(
+            False, "presentation", [_failed("dataModel", exc.code, exc.title, exc.detail)]
+        )
+    purpose = AuthenticationProofPurpose(
+        controller=holder_id(presentation), challenge=challenge, domain=domain
+    )
+    holder_proof, proofs = _holder_proof_check(
+        verifier, presentation, purpose, unsigned_allowed=unsigned_allowed, now=now
+    )
+    signed_by_holder = holder_proof.outcome == "passed" and purpose.controller is not None
+    credential_results, subject_problems = _credential_results(
+        verifier,
+        presentation,
+        purpose.controller,
+        signed_by_holder=signed_by_holder,
+        holder_binding_required=holder_binding_required,
+        checks=checks,
+        now=now,
+    )
+    binding = _holder_binding(purpose, signed_by_holder, proofs, subject_problems)
+    results = [
+        holder_proof,
+        CheckResult("dataModel", "passed"),
+        _credentials_check(credential_results),
+        binding,
+    ]
+    if holder_binding_required:
+        results.append(_presented_by_holder(binding))
+    warnings = list(binding.problems)
+    for credential_result in credential_results:
+        warnings.extend(credential_result.warnings)
+    verified = _all_required_passed(results)
+    return VerificationResult(
+        verified, "presentation", results, proofs, warnings, credential_results
+    )
 
-    holder = holder_id(presentation)
+
+def _holder_proof_check(
+    verifier: Verifier,
+    presentation: Mapping[str, Any],
+    purpose: AuthenticationProofPurpose,
+    *,
+    unsigned_allowed: bool,
+    now: datetime,
+) -> tuple[CheckResult, list[ProofResult]]:
+    """Every proof must be the holder's (its key one the holder's DID document lists), made
+    for authentication — or for assertionMethod, as DCC's tools sign — with the challenge and
+    domain asked for. No proof: refused unless unsigned presentations are allowed."""
     if "proof" in presentation:
-        # Every proof must be the holder's (its key one the holder's DID document lists),
-        # made for authentication — or for assertionMethod, as DCC's tools sign.
-        proof_result, proofs = _proof_check(
-            verifier,
-            presentation,
-            purpose=presentation_purpose(holder, challenge=challenge, domain=domain),
-            now=now,
-        )
+        proof_result, proofs = _proof_check(verifier, presentation, purpose=purpose, now=now)
         proof_result.check = "holderProof"
-        results.append(proof_result)
-        signed_by_holder = proof_result.outcome == "passed" and holder is not None
-    elif unsigned_allowed:
-        results.append(
-            CheckResult(
-                "holderProof",
-                "skipped",
-                details={"bound": False, "reason": "unsigned presentation"},
-            )
-        )
-        signed_by_holder = False
-    else:
-        results.append(
-            _failed(
-                "holderProof",
-                "PROOF_VERIFICATION_ERROR",
-                "No holder proof",
-                "the presentation has no proof; ask the holder to sign it, or allow unsigned "
-                "presentations explicitly",
-            )
-        )
-        signed_by_holder = False
-    results.append(CheckResult("dataModel", "passed"))
+        return proof_result, proofs
+    if unsigned_allowed:
+        details = {"bound": False, "reason": "unsigned presentation"}
+        return CheckResult("holderProof", "skipped", details=details), []
+    return _failed(
+        "holderProof",
+        "PROOF_VERIFICATION_ERROR",
+        "No holder proof",
+        "the presentation has no proof; ask the holder to sign it, or allow unsigned "
+        "presentations explicitly",
+    ), []
 
+
+def _credential_results(
+    verifier: Verifier,
+    presentation: Mapping[str, Any],
+    holder: str | None,
+    *,
+    signed_by_holder: bool,
+    holder_binding_required: bool,
+    checks: frozenset[Check] | None,
+    now: datetime,
+) -> tuple[list[VerificationResult], list[Problem]]:
+    """Each credential verified on its own, with whether its subject is the holder; and, when
+    the holder signed, the genuine credentials about someone else. When this verifier asked
+    for the presentation (holder binding required), a credential not about the holder fails."""
     credential_results: list[VerificationResult] = []
     subject_problems: list[Problem] = []
     for index, credential in enumerate(as_list(presentation.get("verifiableCredential"))):
@@ -828,74 +870,57 @@ def _verify_presentation(
             result.checks.append(CheckResult(SUBJECT_IS_HOLDER, "failed", [not_holder]))
             result.verified = False
         credential_results.append(result)
-    results.append(
-        CheckResult(
-            "credentials",
-            "passed" if all(r.verified for r in credential_results) else "failed",
-            [
-                Problem(
-                    "CREDENTIAL_NOT_VERIFIED",
-                    "Credential not verified",
-                    f"verifiableCredential[{i}] did not verify",
-                )
-                for i, r in enumerate(credential_results)
-                if not r.verified
-            ],
-            {"count": len(credential_results)},
-        )
-    )
-    binding = _holder_binding(
-        holder, signed_by_holder, proofs, challenge=challenge, subject_problems=subject_problems
-    )
-    results.append(binding)
-    if holder_binding_required:
-        # Asked for by this verifier: the binding is then part of ``verified``.
-        results.append(
-            CheckResult(
-                PRESENTED_BY_HOLDER,
-                "passed" if binding.outcome == "passed" else "failed",
-                []
-                if binding.outcome == "passed"
-                else binding.problems
-                or [
-                    Problem(
-                        "HOLDER_BINDING_NOT_PROVEN",
-                        "Holder binding not proven for this request",
-                        f"the presentation is not signed by its holder for this request "
-                        f"({binding.details.get('reason', 'no holder proof')})",
-                    )
-                ],
-                dict(binding.details),
+    return credential_results, subject_problems
+
+
+def _credentials_check(credential_results: Sequence[VerificationResult]) -> CheckResult:
+    return CheckResult(
+        "credentials",
+        "passed" if all(r.verified for r in credential_results) else "failed",
+        [
+            Problem(
+                "CREDENTIAL_NOT_VERIFIED",
+                "Credential not verified",
+                f"verifiableCredential[{i}] did not verify",
             )
-        )
-    warnings = list(binding.problems)
-    for credential_result in credential_results:
-        warnings.extend(credential_result.warnings)
-    verified = _all_required_passed(results)
-    return VerificationResult(
-        verified, "presentation", results, proofs, warnings, credential_results
+            for i, r in enumerate(credential_results)
+            if not r.verified
+        ],
+        {"count": len(credential_results)},
     )
+
+
+def _presented_by_holder(binding: CheckResult) -> CheckResult:
+    """Asked for by this verifier: the holder binding is then part of ``verified``."""
+    if binding.outcome == "passed":
+        return CheckResult(PRESENTED_BY_HOLDER, "passed", [], dict(binding.details))
+    problems = binding.problems or [
+        Problem(
+            "HOLDER_BINDING_NOT_PROVEN",
+            "Holder binding not proven for this request",
+            "the presentation is not signed by its holder for this request "
+            f"({binding.details.get('reason', 'no holder proof')})",
+        )
+    ]
+    return CheckResult(PRESENTED_BY_HOLDER, "failed", problems, dict(binding.details))
 
 
 def _holder_binding(
-    holder: str | None,
+    purpose: AuthenticationProofPurpose,
     signed_by_holder: bool,
     proofs: Sequence[ProofResult],
-    *,
-    challenge: str | None,
     subject_problems: list[Problem],
 ) -> CheckResult:
     """Whether the one presenting is the holder, now. A holder's proof shows who signed;
-    only an ``authentication`` proof over the verifier's own fresh challenge shows it was
-    signed for this request — any other could be a copy replayed by someone else."""
+    only one bound to this request (:meth:`AuthenticationProofPurpose.binds_request`) shows
+    it was signed for it — any other could be a copy replayed by someone else."""
+    holder = purpose.controller
     if not signed_by_holder:
         reason = "no holder named" if holder is None else "no valid holder proof"
         return CheckResult(
             "holderBinding", "skipped", [], {"bound": False, "holder": holder, "reason": reason}
         )
-    for_this_request = challenge is not None and all(
-        p.proof_purpose == "authentication" and p.challenge == challenge for p in proofs
-    )
+    for_this_request = purpose.binds_request(proofs)
     details: dict[str, Any] = {"bound": True, "holder": holder, "forThisRequest": for_this_request}
     problems = list(subject_problems)  # genuine credentials about someone else
     if not for_this_request:

@@ -267,7 +267,7 @@ class IssuanceService:
         if options.cryptosuite != "eddsa-rdfc-2022":
             # eddsa-rdfc-2022 canonicalizes in safe mode while signing; JCS does not
             # read JSON-LD, so check here that the credential means what it says.
-            canonicalize(document, loader=self.loader, safe=True)
+            canonicalize(document, loader=self.loader)
         now = self.clock()
         secured = add_proof(
             document,

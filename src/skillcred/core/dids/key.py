@@ -7,18 +7,21 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from skillcred.core.keys import Ed25519PublicMultikey
+from skillcred.core.keys import (
+    DID_KEY_PREFIX,
+    Ed25519PublicMultikey,
+    did_key_for,
+    did_key_verification_method,
+)
 from skillcred.errors import DidNotResolvedError, DidResolutionError, KeyFormatError
 
-DID_KEY_PREFIX = "did:key:"
-
-
-def did_key_for(public: Ed25519PublicMultikey) -> str:
-    return DID_KEY_PREFIX + public.multibase
-
-
-def did_key_verification_method(public: Ed25519PublicMultikey) -> str:
-    return f"{DID_KEY_PREFIX}{public.multibase}#{public.multibase}"
+__all__ = [
+    "DID_KEY_PREFIX",
+    "did_document_json",
+    "did_key_for",
+    "did_key_verification_method",
+    "resolve_did_key",
+]
 
 
 @lru_cache(maxsize=4096)
