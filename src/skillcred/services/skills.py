@@ -34,9 +34,10 @@ from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
 from skillcred.core.schemas import OB_ACHIEVEMENT_CREDENTIAL, SKILLS_PROFILE_V2, JsonSchemaChecker
 from skillcred.errors import ConflictError, DataModelError, NotFoundError
 from skillcred.services.remote import TtlCache
-from skillcred.storage.db import Database, DuplicateError
+from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, SkillDefinition
 from skillcred.storage.repositories import SkillDefinitions
+from skillcred.storage.unit_of_work import DuplicateError
 
 #: profile v1's context and schema, under each deployment's URL: served for the
 #: credentials issued before profile v2, never named by new ones

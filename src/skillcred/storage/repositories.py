@@ -17,8 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from skillcred.core.status_list import Bitstring
-from skillcred.storage.db import DuplicateError as DuplicateError
-from skillcred.storage.db import defer
 from skillcred.storage.models import (
     ApiKey,
     AuditEvent,
@@ -39,6 +37,8 @@ from skillcred.storage.models import (
     StatusList,
     StatusValue,
 )
+from skillcred.storage.unit_of_work import DuplicateError as DuplicateError
+from skillcred.storage.unit_of_work import defer
 
 Owned = TypeVar(
     "Owned",
