@@ -5,7 +5,9 @@
 //
 // One JSON request on stdin, one JSON answer on stdout:
 //   {"offer": "openid-credential-offer://…", "txCode": "123456",
-//    "alg": "EdDSA" | "ES256", "keyIn": "kid" | "jwk", "rounds": 1}
+//    "alg": "EdDSA" | "ES256", "keyIn": "kid" | "jwk", "rounds": 1,
+//    "key": {publicKeyMultibase, secretKeyMultibase}}   (optional: an Ed25519 key file, so
+//    the same holder key can later answer a presentation request; else a new key)
 // -> {"ok": true, "version": "V1", "holder": "did:key:…", "credential": {…},
 //     "tokenResponse": {…}, "metadata": {…}}
 // "rounds" > 1 runs that many offers (a list in "offers", codes in "txCodes") one after
@@ -35,6 +37,23 @@ function newKey(alg) {
     Buffer.from(jwk.x, 'base64url')]));
   return {alg: 'EdDSA', jwk: {kty: jwk.kty, crv: jwk.crv, x: jwk.x}, privateKey,
     did: 'did:key:' + id, fragment: id};
+}
+
+// An Ed25519 key file (Multikey: 0xed01 + public key, 0x8026 + secret seed, base58btc).
+function keyFromFile(file) {
+  const decode = (value, header) => {
+    const bytes = Buffer.from(base58.decode(value.slice(1)));
+    if(value[0] !== 'z' || bytes[0] !== header[0] || bytes[1] !== header[1]) {
+      throw new Error('not an Ed25519 Multikey key file');
+    }
+    return bytes.subarray(2);
+  };
+  const x = decode(file.publicKeyMultibase, [0xed, 0x01]);
+  const d = decode(file.secretKeyMultibase || file.privateKeyMultibase, [0x80, 0x26]);
+  const jwk = {kty: 'OKP', crv: 'Ed25519', x: b64url(x)};
+  const privateKey = crypto.createPrivateKey({key: {...jwk, d: b64url(d)}, format: 'jwk'});
+  const id = file.publicKeyMultibase;
+  return {alg: 'EdDSA', jwk, privateKey, did: 'did:key:' + id, fragment: id};
 }
 
 function signWith(key) {
@@ -80,7 +99,7 @@ async function main() {
   if(request.allowInsecureUrls) {
     setGlobalConfig({allowInsecureUrls: true});
   }
-  const key = newKey(request.alg || 'EdDSA');
+  const key = request.key ? keyFromFile(request.key) : newKey(request.alg || 'EdDSA');
   const client = new Openid4vciClient({
     callbacks: {
       fetch: globalThis.fetch,
