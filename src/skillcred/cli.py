@@ -352,11 +352,9 @@ def cmd_skills(args: argparse.Namespace) -> int:
                 definition = SkillDefinitionIn.model_validate(_read_json(args.file))
             except ValidationError as exc:
                 _fail(f"{args.file}: {describe(exc)}")
-            with context.database.writing() as session:
-                _print_json(context.skills.register(session, provider, definition))
+            _print_json(context.skills.register(provider, definition))
         else:
-            with context.database.reading() as session:
-                _print_json(context.skills.definitions(session, provider))
+            _print_json(context.skills.definitions(provider))
     except SkillcredError as exc:
         _fail(exc.detail)
     finally:

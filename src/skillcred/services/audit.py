@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
 from skillcred.core.datetimes import utc_now
+from skillcred.storage.db import Database
 from skillcred.storage.models import AuditEvent
 from skillcred.storage.repositories import AuditLog
 
@@ -131,11 +132,12 @@ def verify_stored_chain(session: Session) -> ChainReport:
 
 
 def events_page(
-    session: Session, *, provider_id: str | None, after: int, limit: int
+    database: Database, *, provider_id: str | None, after: int, limit: int
 ) -> dict[str, Any]:
     """One page of events after ``after`` (all, or one provider's), with the ``next`` cursor."""
-    events = AuditLog(session).page(provider_id=provider_id, after=after, limit=limit)
-    page = [event_json(e) for e in events]
+    with database.reading() as session:
+        events = AuditLog(session).page(provider_id=provider_id, after=after, limit=limit)
+        page = [event_json(e) for e in events]
     return {"events": page, "next": page[-1]["seq"] if len(page) == limit else None}
 
 

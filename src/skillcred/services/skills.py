@@ -27,7 +27,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy.orm import Session
 
 from skillcred.core.datetimes import DateTimeFormatError, format_date_time, parse_date_time, utc_now
 from skillcred.core.jsonld.loader import CREDENTIALS_V2, OPEN_BADGES_V3
@@ -36,7 +35,7 @@ from skillcred.errors import ConflictError, DataModelError, NotFoundError
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, SkillDefinition
-from skillcred.storage.repositories import SkillDefinitions
+from skillcred.storage.repositories import Providers, SkillDefinitions
 from skillcred.storage.unit_of_work import DuplicateError
 
 #: profile v1's context and schema, under each deployment's URL: served for the
@@ -335,9 +334,7 @@ class SkillService:
             self._stored.put(cache_key, stored, 5.0)
         return stored
 
-    def register(
-        self, session: Session, provider: Provider, definition: SkillDefinitionIn
-    ) -> dict[str, Any]:
+    def register(self, provider: Provider, definition: SkillDefinitionIn) -> dict[str, Any]:
         identifier = achievement_id(self.base_url, provider, definition.key)
         achievement = build_achievement(definition, identifier=identifier)
         extra = {"validityMonths": definition.validityMonths} if definition.validityMonths else {}
@@ -349,7 +346,8 @@ class SkillService:
             created_at=self.clock(),
         )
         try:
-            SkillDefinitions(session).add(row)
+            with self.database.writing() as session:
+                SkillDefinitions(session).add(row)
         except DuplicateError as exc:
             raise ConflictError(f"skill {definition.key!r} is registered already") from exc
         return self.definition_json(row)
@@ -359,11 +357,25 @@ class SkillService:
         stored = orjson.loads(row.achievement)
         return {"key": row.key, **stored}
 
-    def definitions(self, session: Session, provider: Provider) -> list[dict[str, Any]]:
-        return [self.definition_json(row) for row in SkillDefinitions(session).all_for(provider.id)]
+    def definitions(self, provider: Provider) -> list[dict[str, Any]]:
+        with self.database.reading() as session:
+            rows = SkillDefinitions(session).all_for(provider.id)
+        return [self.definition_json(row) for row in rows]
 
-    def definition(self, session: Session, provider: Provider, key: str) -> dict[str, Any]:
-        row = SkillDefinitions(session).get(provider.id, key)
+    def definition(self, provider: Provider, key: str) -> dict[str, Any]:
+        with self.database.reading() as session:
+            row = SkillDefinitions(session).get(provider.id, key)
+        if row is None:
+            raise NotFoundError(f"skill: this provider has registered no skill {key!r}")
+        return self.definition_json(row)
+
+    def public_definition(self, slug: str, key: str) -> dict[str, Any]:
+        """A provider's skill, by the provider's slug (its public achievement URL)."""
+        with self.database.reading() as session:
+            provider = Providers(session).by_slug(slug)
+            row = None if provider is None else SkillDefinitions(session).get(provider.id, key)
+        if provider is None:
+            raise NotFoundError(f"there is no provider {slug!r}")
         if row is None:
             raise NotFoundError(f"skill: this provider has registered no skill {key!r}")
         return self.definition_json(row)

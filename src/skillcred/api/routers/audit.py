@@ -32,6 +32,4 @@ def audit_events(
     after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    with context.database.reading() as session:
-        page = events_page(session, provider_id=scope, after=after, limit=limit)
-    return json_response(page)
+    return json_response(events_page(context.database, provider_id=scope, after=after, limit=limit))

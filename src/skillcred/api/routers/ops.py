@@ -13,11 +13,9 @@ from skillcred.api.problems import problem
 from skillcred.api.schemas import PROBLEM
 from skillcred.errors import PermissionDeniedError
 from skillcred.services import metrics
-from skillcred.storage.migrate import head_revision
-from skillcred.storage.repositories import ping, schema_revision
+from skillcred.services.health import HEAD_REVISION, database_state
 
 router = APIRouter(tags=["public"], route_class=JsonRoute)
-HEAD_REVISION = head_revision()
 
 
 @router.get("/livez", summary="Liveness: the process answers (no dependency asked)")
@@ -33,12 +31,10 @@ async def livez() -> Response:
     "an upgrade an instance whose database is not yet migrated says so here.",
 )
 def readyz(context: Context) -> Response:
-    try:
-        with context.database.reading() as session:
-            ping(session)
-            revision = schema_revision(session)
-    except Exception as exc:  # any database failure means not ready
-        return problem(503, detail=f"the database cannot be reached: {type(exc).__name__}")
+    state = database_state(context.database, with_revision=True)
+    if not state.reachable:
+        return problem(503, detail=f"the database cannot be reached: {state.failure}")
+    revision = state.revision
     if revision != HEAD_REVISION:
         return problem(
             503,

@@ -17,8 +17,8 @@ from skillcred.api.schemas import PROBLEM, Health
 from skillcred.core.jsonld.loader import shipped_documents, shipped_index
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
+from skillcred.services.health import database_state
 from skillcred.services.skills import SKILLS_CONTEXT_PATH
-from skillcred.storage.repositories import ping
 
 router = APIRouter(tags=["public"], route_class=JsonRoute)
 LONG_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
@@ -81,11 +81,9 @@ def _serve(request: Request, document: StaticDocument) -> Response:
     summary="Liveness and database",
 )
 def healthz(context: Context) -> Response:
-    try:
-        with context.database.reading() as session:
-            ping(session)
-    except Exception as exc:  # any database failure means unhealthy
-        return problem(503, detail=f"the database cannot be reached: {type(exc).__name__}")
+    state = database_state(context.database)
+    if not state.reachable:
+        return problem(503, detail=f"the database cannot be reached: {state.failure}")
     return json_response({"status": "ok", "database": "ok"})
 
 

@@ -50,23 +50,17 @@ EXAMPLE_REQUEST = {
 def register_skill(
     body: SkillDefinitionIn, provider: CurrentProvider, context: Context
 ) -> Response:
-    with context.database.writing() as session:
-        definition = context.skills.register(session, provider, body)
-    return json_response(definition, 201)
+    return json_response(context.skills.register(provider, body), 201)
 
 
 @router.get("/skills", responses={401: PROBLEM}, summary="This provider's skill definitions")
 def list_skills(provider: CurrentProvider, context: Context) -> Response:
-    with context.database.reading() as session:
-        listing = context.skills.definitions(session, provider)
-    return json_response(listing)
+    return json_response(context.skills.definitions(provider))
 
 
 @router.get("/skills/{key}", responses={401: PROBLEM, 404: PROBLEM}, summary="A skill definition")
 def get_skill(key: str, provider: CurrentProvider, context: Context) -> Response:
-    with context.database.reading() as session:
-        definition = context.skills.definition(session, provider, key)
-    return json_response(definition)
+    return json_response(context.skills.definition(provider, key))
 
 
 @router.get(
@@ -75,9 +69,7 @@ def get_skill(key: str, provider: CurrentProvider, context: Context) -> Response
     summary="A skill as an Open Badges Achievement (public: the achievement id resolves here)",
 )
 def public_skill(slug: str, key: str, context: Context) -> Response:
-    with context.database.reading() as session:
-        provider = context.providers(session).by_slug(slug)
-        definition = context.skills.definition(session, provider, key)
+    definition = context.skills.public_definition(slug, key)
     return json_response(
         definition["achievement"], headers={"Cache-Control": "public, max-age=300"}
     )
