@@ -193,7 +193,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     output = report(document, result)
     output["offline"] = bool(args.offline)
     _print_json(output)
-    data_model = result.check("dataModel")
+    data_model = result.find_check("dataModel")
     unusable = ("PARSING_ERROR", "LIMIT_EXCEEDED")
     if data_model is not None and any(p.code in unusable for p in data_model.problems):
         return EXIT_USAGE
@@ -220,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from skillcred.logs import configure as configure_logging
     from skillcred.logs import logging_config
-    from skillcred.services.bootstrap import prepare
+    from skillcred.services.bootstrap import prepare_database
     from skillcred.storage.db import open_database
 
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -236,7 +236,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     database = open_database(settings.effective_database_url)
     try:
-        prepare(settings, database)
+        prepare_database(settings, database)
     except SkillcredError as exc:
         _fail(exc.detail)
     finally:

@@ -40,8 +40,8 @@ def test_serve_with_no_setup_answers_and_issues(tmp_path: Path) -> None:
         assert credential["credentialStatus"]["statusPurpose"] == "revocation"
         # Offline, the proof verifies but the revocation list is not consulted: fail closed.
         offline = Verifier().verify_credential(credential)
-        assert offline.check("proof").outcome == "passed"  # type: ignore[union-attr]
-        assert offline.check("status").outcome == "not-performed"  # type: ignore[union-attr]
+        assert offline.find_check("proof").outcome == "passed"  # type: ignore[union-attr]
+        assert offline.find_check("status").outcome == "not-performed"  # type: ignore[union-attr]
         assert not offline.verified
         log = (tmp_path / "serve.log").read_text()
         assert "DEVELOPMENT MODE" in log

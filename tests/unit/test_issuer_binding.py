@@ -64,7 +64,7 @@ def test_forgery_wrong_key_naming_a_trusted_issuer_is_not_genuine() -> None:
     assert codes(result.errors) == {"ISSUER_MISMATCH"}
     assert FORGER.controller in result.errors[0].detail
     # Never "trusted" for a proof the issuer did not make.
-    trust = result.check("issuerTrust")
+    trust = result.find_check("issuerTrust")
     assert trust is not None and trust.outcome == "skipped"
     assert "trusted" not in trust.details
 
@@ -72,7 +72,7 @@ def test_forgery_wrong_key_naming_a_trusted_issuer_is_not_genuine() -> None:
 def test_the_issuers_own_key_is_valid_and_trusted() -> None:
     result = verifier().verify_credential(sign_credential(credential(), key=ISSUER))
     assert result.verified and result.verdict == "valid"
-    trust = result.check("issuerTrust")
+    trust = result.find_check("issuerTrust")
     assert trust is not None and trust.details["trusted"] is True
 
 
@@ -275,7 +275,7 @@ def test_a_presentation_signed_for_assertion_method_verifies_unbound_to_the_requ
     result = verifier().verify_presentation(passport(proof_purpose="assertionMethod"))
     assert result.verified, result.to_json()
     assert result.verdict == "valid"
-    binding = result.check("holderBinding")
+    binding = result.find_check("holderBinding")
     assert binding is not None and binding.outcome == "not-performed"
     assert binding.details == {"bound": True, "holder": HOLDER.controller, "forThisRequest": False}
     assert codes(result.warnings) == {"HOLDER_BINDING_NOT_PROVEN"}
@@ -286,7 +286,7 @@ def test_fail_open_an_authentication_proof_without_a_challenge_is_not_bound() ->
     """It reported holder binding 'passed' with no warning; the reference requires one."""
     result = verifier().verify_presentation(passport(proof_purpose="authentication"))
     assert result.verified
-    binding = result.check("holderBinding")
+    binding = result.find_check("holderBinding")
     assert binding is not None and binding.outcome == "not-performed"
     assert codes(result.warnings) == {"HOLDER_BINDING_NOT_PROVEN"}
 
@@ -295,7 +295,7 @@ def test_a_presentation_answering_the_challenge_is_bound_for_this_request() -> N
     signed = passport(proof_purpose="authentication", challenge="n-42", domain="employer.example")
     result = verifier().verify_presentation(signed, challenge="n-42", domain="employer.example")
     assert result.verified
-    binding = result.check("holderBinding")
+    binding = result.find_check("holderBinding")
     assert binding is not None and binding.outcome == "passed"
     assert binding.details["forThisRequest"] is True
     assert result.warnings == []
@@ -370,7 +370,7 @@ def test_a_malformed_status_entry_leaves_the_status_unknown() -> None:
     signed = add_proof(document, signer=ISSUER, loader=default_loader())
     result = verifier().verify_credential(signed)
     assert result.verdict == "cannot-check"
-    assert result.check("dataModel").outcome == "passed"  # type: ignore[union-attr]
+    assert result.find_check("dataModel").outcome == "passed"  # type: ignore[union-attr]
 
 
 def test_vc_1_1_dates_in_a_vc_2_0_credential() -> None:

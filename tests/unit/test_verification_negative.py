@@ -56,7 +56,7 @@ def failed_checks(result: VerificationResult) -> set[str]:
 def test_baseline_verifies(suite: str) -> None:
     result = verifier().verify_credential(signed(suite))
     assert result.verified, result.to_json()
-    assert result.check("proof").outcome == "passed"  # type: ignore[union-attr]
+    assert result.find_check("proof").outcome == "passed"  # type: ignore[union-attr]
 
 
 def _alter_claim(d: dict[str, Any]) -> None:
@@ -236,7 +236,7 @@ def test_expired(suite: str) -> None:
     assert not result.verified
     assert failed_checks(result) == {"validityPeriod"}
     assert result.errors[0].title == "Expired"
-    assert result.check("proof").outcome == "passed"  # type: ignore[union-attr]
+    assert result.find_check("proof").outcome == "passed"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("suite", SUITES)
@@ -261,8 +261,8 @@ def test_status_entry_fails_closed_when_no_status_list_is_consulted() -> None:
     )
     result = verifier().verify_credential(document)
     assert not result.verified
-    assert result.check("status").outcome == "not-performed"  # type: ignore[union-attr]
-    assert result.check("proof").outcome == "passed"  # type: ignore[union-attr]
+    assert result.find_check("status").outcome == "not-performed"  # type: ignore[union-attr]
+    assert result.find_check("proof").outcome == "passed"  # type: ignore[union-attr]
 
 
 # --- presentations -------------------------------------------------------------------
@@ -347,8 +347,8 @@ def test_presentation_with_a_tampered_credential() -> None:
     result = verifier().verify_presentation(resigned, challenge="c-123", domain="example.org")
     assert not result.verified
     assert not result.credentials[0].verified
-    assert result.check("holderProof").outcome == "passed"  # type: ignore[union-attr]
-    assert result.check("credentials").outcome == "failed"  # type: ignore[union-attr]
+    assert result.find_check("holderProof").outcome == "passed"  # type: ignore[union-attr]
+    assert result.find_check("credentials").outcome == "failed"  # type: ignore[union-attr]
 
 
 def test_unsigned_presentation_only_when_allowed() -> None:
@@ -358,4 +358,4 @@ def test_unsigned_presentation_only_when_allowed() -> None:
     assert refused.errors[0].title == "No holder proof"
     allowed = verifier().verify_presentation(vp, unsigned_allowed=True)
     assert allowed.verified
-    assert allowed.check("holderBinding").details["bound"] is False  # type: ignore[union-attr]
+    assert allowed.find_check("holderBinding").details["bound"] is False  # type: ignore[union-attr]

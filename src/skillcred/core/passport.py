@@ -203,7 +203,7 @@ def _issuer(credential: Mapping[str, Any], result: VerificationResult) -> dict[s
     """Who vouches for it: the issuer as the document names it, and — for a genuine
     credential only — whether this service knows it and on what basis."""
     issuer = credential.get("issuer")
-    trust = result.check("issuerTrust")
+    trust = result.find_check("issuerTrust")
     details = trust.details if trust is not None else {}
     basis = details.get("basis") if trust is not None and trust.outcome == "passed" else None
     return {
@@ -247,10 +247,10 @@ def _reasons(result: VerificationResult, verdict: Verdict) -> list[dict[str, Any
     if verdict == "untrusted-issuer":
         return problems_of("issuerTrust")
     if verdict == "invalid":
-        data_model = result.check("dataModel")
+        data_model = result.find_check("dataModel")
         if data_model is not None and data_model.outcome == "failed":
             return problems_of("dataModel")
-        proof = result.check("proof")
+        proof = result.find_check("proof")
         if proof is not None and proof.outcome == "failed":
             return proof_problems("failed")
         return [
@@ -261,7 +261,7 @@ def _reasons(result: VerificationResult, verdict: Verdict) -> list[dict[str, Any
         ]
     if verdict == "cannot-check":
         reasons: list[dict[str, Any]] = []
-        proof = result.check("proof")
+        proof = result.find_check("proof")
         if proof is not None and proof.outcome == "not-performed":
             reasons.extend(proof_problems("not-performed"))
         for check in result.checks:
@@ -279,7 +279,7 @@ def _status(result: VerificationResult) -> dict[str, Any] | None:
     """Revoked / suspended as the status lists say (None: not checked, so nothing is
     claimed; "unknown": a list that could not be read), with the provider's reason for a
     suspension where this service keeps the list."""
-    check = result.check("status")
+    check = result.find_check("status")
     if check is None or check.details.get("reason") == "not requested":
         return None
     statuses: dict[str, Any] = {}
@@ -313,8 +313,8 @@ def summary(credential: Any, result: VerificationResult) -> dict[str, Any]:
         return {"verdict": word, "reason": reason, "reasons": _reasons(result, word)}
     skill = _skill(credential)
     issuer = _issuer(credential, result)
-    trust = result.check("issuerTrust")
-    proof = result.check("proof")
+    trust = result.find_check("issuerTrust")
+    proof = result.find_check("proof")
     assessment, further = _assessment(credential)
     return {
         "verdict": word,

@@ -96,7 +96,7 @@ class JsonSchemaChecker:
             self._validators[url] = validator
         return validator
 
-    def check(
+    def validate(
         self, credential: Mapping[str, Any], schema_entry: Mapping[str, Any]
     ) -> list[Problem]:
         url = schema_entry.get("id")

@@ -95,7 +95,7 @@ class Limits:
     max_status_entries: int = 8
     max_credentials: int = 100
 
-    def check(self, document: Any, kind: Literal["credential", "presentation"]) -> None:
+    def enforce(self, document: Any, kind: Literal["credential", "presentation"]) -> None:
         """Raises LimitExceededError naming the limit a document exceeds."""
         if nested_deeper_than(document, self.max_depth):
             raise LimitExceededError(
@@ -191,18 +191,20 @@ class StatusOutcome:
 
     purpose: str
     #: True when the bit (or message) marks the credential revoked / suspended / flagged
-    set: bool | None
-    #: when the status could not be checked: why (then ``set`` is None)
+    flagged: bool | None
+    #: when the status could not be checked: why (then ``flagged`` is None)
     problem: Problem | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class StatusChecker(Protocol):
-    def check(self, credential: Mapping[str, Any], entry: Mapping[str, Any]) -> StatusOutcome: ...
+    def status_of(
+        self, credential: Mapping[str, Any], entry: Mapping[str, Any]
+    ) -> StatusOutcome: ...
 
 
 class SchemaChecker(Protocol):
-    def check(
+    def validate(
         self, credential: Mapping[str, Any], schema_entry: Mapping[str, Any]
     ) -> list[Problem]:
         """Problems found validating the credential against the schema (empty: valid)."""
@@ -250,7 +252,7 @@ class VerificationResult:
                 problems.extend(check.problems)
         return problems
 
-    def check(self, name: str) -> CheckResult | None:
+    def find_check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.check == name), None)
 
     @property
@@ -453,7 +455,7 @@ def _guarded(
     recurses over it); whatever else goes wrong inside is answered, never raised (fail
     closed)."""
     try:
-        limits.check(document, kind)
+        limits.enforce(document, kind)
     except LimitExceededError as exc:
         return VerificationResult(
             False, kind, [_failed("dataModel", exc.code, "Not processed", exc.detail)]
@@ -583,7 +585,7 @@ def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
     not_performed = False
     revoked_or_suspended = False
     for entry in entries:
-        outcome = verifier.status.check(credential, entry)
+        outcome = verifier.status.status_of(credential, entry)
         item: dict[str, Any] = {"purpose": outcome.purpose, **outcome.details}
         if outcome.problem is not None:
             not_performed = True
@@ -591,8 +593,8 @@ def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
             item["checked"] = False
         else:
             item["checked"] = True
-            item["set"] = outcome.set
-            if outcome.set and outcome.purpose in ("revocation", "suspension"):
+            item["set"] = outcome.flagged
+            if outcome.flagged and outcome.purpose in ("revocation", "suspension"):
                 revoked_or_suspended = True
                 word = "revoked" if outcome.purpose == "revocation" else "suspended"
                 problems.append(
@@ -631,7 +633,7 @@ def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
         )
     problems: list[Problem] = []
     for entry in entries:
-        problems.extend(verifier.schemas.check(credential, entry))
+        problems.extend(verifier.schemas.validate(credential, entry))
     # A schema that could not be had (or of a kind not checked here) is no failed validation.
     unavailable = [p for p in problems if p.code in SCHEMA_NOT_CHECKED_CODES]
     outcome: Outcome = (

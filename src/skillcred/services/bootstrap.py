@@ -18,7 +18,7 @@ log = logging.getLogger("skillcred.bootstrap")
 DEMO_SLUG = "demo"
 
 
-def prepare(settings: Settings, database: Database) -> Path | None:
+def prepare_database(settings: Settings, database: Database) -> Path | None:
     """Migrate; in development, create a demo provider on first start.
 
     Returns the path of the demo provider's file (its API key, owner-readable only) when

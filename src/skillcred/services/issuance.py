@@ -259,7 +259,7 @@ class IssuanceService:
             if replay is not None:
                 return replay
         key = self.directory.signing_key(provider)
-        document, period = self._prepare(provider, credential, options)
+        document, period = self._checked_and_completed(provider, credential, options)
         open_badge = is_open_badge(document)
         document, allocations = self.status.allocate(provider, document, options.status_purposes)
         if check is not None:
@@ -336,7 +336,7 @@ class IssuanceService:
         assert row is not None  # a foreign key guarantees it
         return Issued(row.document.encode(), row.credential_id, replayed=True)
 
-    def _prepare(
+    def _checked_and_completed(
         self, provider: Provider, credential: Any, options: IssueOptions
     ) -> tuple[dict[str, Any], ValidityPeriod]:
         if not isinstance(credential, Mapping):

@@ -51,7 +51,7 @@ from skillcred.errors import (
 )
 from skillcred.services import audit
 from skillcred.services.skill_issuer import SkillIssuer
-from skillcred.services.skills import SkillCredentialRequest, SkillService, prepare
+from skillcred.services.skills import SkillCredentialRequest, SkillService, draft_skill_credential
 from skillcred.storage.db import Database
 from skillcred.storage.models import Offer, OfferExchange, OfferNonce, Provider
 from skillcred.storage.repositories import OPEN_OFFER_STATES, Offers, Providers
@@ -215,7 +215,7 @@ class OfferService:
         stand_in = request.model_copy(
             update={"holder": request.holder.model_copy(update={"id": "urn:uuid:" + "0" * 32})}
         )
-        prepare(self.skills, provider, stand_in)
+        draft_skill_credential(self.skills, provider, stand_in)
         now = self.clock()
         ttl = self.ttl_seconds if expires_in is None else expires_in
         if not 60 <= ttl <= 90 * 24 * 3600:
@@ -714,7 +714,7 @@ class OfferService:
                 update={"holder": request.holder.model_copy(update={"id": "urn:uuid:x"})}
             )
             try:
-                credential, _ = prepare(self.skills, provider, stand_in)
+                credential, _ = draft_skill_credential(self.skills, provider, stand_in)
                 skill = str(credential["credentialSubject"]["achievement"]["name"])
             except SkillcredError:
                 skill = ""
@@ -783,7 +783,7 @@ def _parse_credential_request(body: Any) -> tuple[str, str]:
 
 def _authenticated_holder(presentation: Any, result: VerificationResult) -> str:
     """The DID that signed the DIDAuthentication presentation (its holder)."""
-    holder_proof = result.check("holderProof")
+    holder_proof = result.find_check("holderProof")
     holder = None
     if isinstance(presentation, Mapping):
         raw = presentation.get("holder")

@@ -369,7 +369,7 @@ class PresentationRequestService:
             holder_binding_required=True,
         )
         body = report(presentation, result)
-        presented = result.check(PRESENTED_BY_HOLDER)
+        presented = result.find_check(PRESENTED_BY_HOLDER)
         body["presentationRequest"] = {
             "id": row.id,
             "protocol": protocol,

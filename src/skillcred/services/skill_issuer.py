@@ -7,7 +7,7 @@ from typing import Any
 
 from skillcred.services import batch
 from skillcred.services.issuance import IssuanceService, Issued, IssueOptions, Pending
-from skillcred.services.skills import SkillCredentialRequest, SkillService, prepare
+from skillcred.services.skills import SkillCredentialRequest, SkillService, draft_skill_credential
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider
 from skillcred.storage.repositories import IdempotencyKeys
@@ -30,7 +30,7 @@ class SkillIssuer:
         self.actor = actor
 
     def _arguments(self, request: SkillCredentialRequest) -> tuple[dict[str, Any], IssueOptions]:
-        credential, purposes = prepare(self.skills, self.provider, request)
+        credential, purposes = draft_skill_credential(self.skills, self.provider, request)
         return credential, IssueOptions(cryptosuite=request.cryptosuite, status_purposes=purposes)
 
     async def issue_async(
@@ -48,7 +48,7 @@ class SkillIssuer:
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             actor=self.actor,
-            check=self.skills.check,
+            check=self.skills.validate_schemas,
         )
 
     def start(self, request: SkillCredentialRequest, key: str, new: bool) -> Pending:
@@ -61,7 +61,7 @@ class SkillIssuer:
             idempotency_key=key,
             fingerprint=batch.row_fingerprint(key),
             actor=self.actor,
-            check=self.skills.check,
+            check=self.skills.validate_schemas,
             known_new=new,
         )
 

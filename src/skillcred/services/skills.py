@@ -503,11 +503,11 @@ class SkillService:
         credential["credentialSchema"] = schemas
         return credential
 
-    def check(self, credential: Mapping[str, Any]) -> None:
+    def validate_schemas(self, credential: Mapping[str, Any]) -> None:
         """Every schema the credential names must pass before it is signed."""
         problems = []
         for entry in credential.get("credentialSchema", []):
-            problems.extend(self.schemas.check(credential, entry))
+            problems.extend(self.schemas.validate(credential, entry))
         if problems:
             raise DataModelError("; ".join(p.detail for p in problems))
 
@@ -519,7 +519,7 @@ def assessed_by(assessor: Assessor, date: str) -> str:
     return f"Assessed by {who} on {date[:10]}."
 
 
-def prepare(
+def draft_skill_credential(
     skills: SkillService, provider: Provider, request: SkillCredentialRequest
 ) -> tuple[dict[str, Any], list[str]]:
     """The unsigned credential and the status purposes it gets."""

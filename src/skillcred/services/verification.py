@@ -43,7 +43,7 @@ class ServiceStatusChecker:
     default_ttl_seconds: float = 300.0
     cache: TtlCache = field(default_factory=TtlCache)
 
-    def check(self, credential: Mapping[str, Any], entry: Mapping[str, Any]) -> StatusOutcome:
+    def status_of(self, credential: Mapping[str, Any], entry: Mapping[str, Any]) -> StatusOutcome:
         purpose = str(entry.get("statusPurpose", "unknown"))
         if entry.get("type") not in ENTRY_TYPES:
             return self._failed(

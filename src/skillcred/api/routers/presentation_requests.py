@@ -147,7 +147,7 @@ async def vcapi_exchange(request_id: str, request: Request, context: Context) ->
         )
         return json_response({"verifiablePresentationRequest": request_body}, headers=NO_STORE)
     presentation = body["verifiablePresentation"]
-    context.verifier.limits.check(presentation, "presentation")
+    context.verifier.limits.enforce(presentation, "presentation")
     answer = await _off_loop(context, partial(service.answer_vcapi, request_id, presentation))
     return json_response(answer, headers=NO_STORE)
 

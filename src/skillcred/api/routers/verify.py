@@ -58,7 +58,7 @@ def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
 async def verify_credential(body: VerifyCredentialRequest, context: Context) -> Response:
     options = VerifyCredentialRequestOptions.parse(body.options)
     credential = body.verifiableCredential
-    context.verifier.limits.check(credential, "credential")  # past a limit: a 422 problem
+    context.verifier.limits.enforce(credential, "credential")  # past a limit: a 422 problem
     result = await to_thread.run_sync(
         partial(context.verification.verify_credential, credential, checks=options.selected_checks),
         limiter=context.verify_limiter,
@@ -82,7 +82,7 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
 async def verify_presentation(body: VerifyPresentationRequest, context: Context) -> Response:
     options = VerifyPresentationRequestOptions.parse(body.options)
     presentation = body.verifiablePresentation
-    context.verifier.limits.check(presentation, "presentation")
+    context.verifier.limits.enforce(presentation, "presentation")
     result = await to_thread.run_sync(
         partial(
             context.verification.verify_presentation,

@@ -395,7 +395,7 @@ async def exchange(workflow: str, exchange_id: str, request: Request, context: C
         raise ParsingError(f"the body is not JSON: {exc}") from exc
 
     async def check(presentation: Any, challenge: str, domain: str) -> VerificationResult:
-        context.verifier.limits.check(presentation, "presentation")
+        context.verifier.limits.enforce(presentation, "presentation")
         result: VerificationResult = await to_thread.run_sync(
             lambda: context.verification.verify_presentation(
                 presentation, challenge=challenge, domain=domain
