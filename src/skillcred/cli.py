@@ -274,14 +274,14 @@ def _migrated_database(settings: Any) -> Iterator[Any]:
 
 
 def _provider_command(args: argparse.Namespace) -> int:
-    from skillcred.services.keystore import KeyStore
+    from skillcred.services.keystore import key_stores
     from skillcred.services.providers import ProviderService, provider_json
 
     settings = _settings()
     try:
         with _migrated_database(settings) as database, database.writing() as session:
             service = ProviderService(
-                session, keystore=KeyStore(settings.master_keys()), base_url=settings.base_url
+                session, keystore=key_stores(settings), base_url=settings.base_url
             )
             if args.providers_command == "create":
                 registered = service.create(

@@ -197,6 +197,15 @@ class PermissionDeniedError(SkillcredError):
     title = "Not allowed"
 
 
+class ProviderSuspendedError(PermissionDeniedError):
+    """The provider is suspended by the operator: it issues nothing and changes no status
+    until it is reinstated (what it issued keeps verifying)."""
+
+    code = "PROVIDER_SUSPENDED"
+    type_uri = "urn:skillcred:problem:provider-suspended"
+    title = "Provider suspended"
+
+
 class NotFoundError(SkillcredError):
     code = "NOT_FOUND"
     type_uri = "urn:skillcred:problem:not-found"

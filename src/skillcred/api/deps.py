@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from skillcred.api.context import AppContext
 from skillcred.errors import AuthenticationError, PermissionDeniedError
+from skillcred.services.providers import ensure_active
 from skillcred.storage.models import Provider
 
 # Dependencies are ``async def``: they do no blocking work (current_provider reads the
@@ -43,8 +44,12 @@ def bearer_token(request: Request) -> str:
 
 
 async def current_provider(request: Request, context: Context) -> Provider:
-    """The provider whose API key is the bearer token (a short read of its own)."""
-    return context.authenticate(bearer_token(request))
+    """The provider whose API key is the bearer token (a short read of its own). A
+    suspended provider may read what it has, and change nothing."""
+    provider = context.authenticate(bearer_token(request))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        ensure_active(provider)
+    return provider
 
 
 CurrentProvider = Annotated[Provider, Depends(current_provider)]

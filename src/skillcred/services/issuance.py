@@ -33,7 +33,7 @@ from skillcred.errors import (
     RequestError,
 )
 from skillcred.services import audit, metrics
-from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.services.providers import ProviderDirectory, SignerCache, ensure_active
 from skillcred.services.status import Allocation, StatusService
 from skillcred.storage.db import Database
 from skillcred.storage.models import IdempotencyKey, IssuedCredential, Provider
@@ -282,6 +282,7 @@ class IssuanceService:
                 replay = self._replay(session, provider, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
+        ensure_active(provider)
         key = self.directory.signing_key(provider)
         document, period = self._prepare(provider, credential, options)
         open_badge = is_open_badge(document)
