@@ -32,7 +32,7 @@ from skillcred.core.proofs import Problem
 from skillcred.core.values import as_list
 from skillcred.errors import NotFoundError, RequestError
 from skillcred.services import audit
-from skillcred.services.providers import CACHE_TTL_SECONDS, ProviderService, aware
+from skillcred.services.providers import CACHE_TTL_SECONDS, ProviderService, aware, iso
 from skillcred.services.status import StatusService
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, SigningKey
@@ -51,7 +51,7 @@ class Affected:
     def to_json(self) -> dict[str, Any]:
         return {
             "credentialId": self.credential_id,
-            "issuedAt": format_date_time(aware(self.issued_at)),
+            "issuedAt": iso(self.issued_at),
             "revoked": self.revoked,
             "changed": self.changed,
         }
@@ -71,7 +71,7 @@ class CompromiseReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "verificationMethod": self.verification_method,
-            "since": None if self.since is None else format_date_time(aware(self.since)),
+            "since": iso(self.since),
             "revoked": self.revoked,
             "credentials": [c.to_json() for c in self.credentials],
             "newVerificationMethod": self.new_verification_method,
@@ -104,7 +104,7 @@ def report_compromise(
             raise RequestError("since must be a date-time with a time zone (e.g. ...Z)")
         if since > now:
             raise RequestError(
-                f"since ({format_date_time(since)}) lies in the future; a key is reported "
+                f"since ({iso(since)}) lies in the future; a key is reported "
                 "compromised as of a time that has come"
             )
     key = find_key(session, provider, key_id)
@@ -212,7 +212,7 @@ class KeyReports:
         scope = (
             "everything it signed"
             if report.since is None
-            else f"what it signed from {format_date_time(report.since)} on"
+            else f"what it signed from {iso(report.since)} on"
         )
         return Problem(
             KEY_COMPROMISED,

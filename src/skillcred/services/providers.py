@@ -87,7 +87,7 @@ def ensure_active(provider: Provider) -> None:
         )
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return None if moment is None else aware(moment).isoformat().replace("+00:00", "Z")
 
 
@@ -106,10 +106,10 @@ def api_key_json(row: ApiKey, now: datetime) -> dict[str, Any]:
         "id": row.id,
         "name": row.name,
         "prefix": row.prefix,
-        "createdAt": _iso(row.created_at),
-        "lastUsedAt": _iso(row.last_used_at),
-        "expires": _iso(row.expires_at),
-        "revokedAt": _iso(row.revoked_at),
+        "createdAt": iso(row.created_at),
+        "lastUsedAt": iso(row.last_used_at),
+        "expires": iso(row.expires_at),
+        "revokedAt": iso(row.revoked_at),
         "state": state,
     }
 
@@ -217,7 +217,7 @@ class ProviderService:
             if expires.tzinfo is None:
                 raise RequestError("expires must be a date-time with a time zone (e.g. ...Z)")
             if expires <= now:
-                raise RequestError(f"expires ({_iso(expires)}) must lie in the future")
+                raise RequestError(f"expires ({iso(expires)}) must lie in the future")
         created = self.new_api_key(provider, name=name, expires=expires)
         audit.record(
             self.session,
@@ -228,7 +228,7 @@ class ProviderService:
             data={
                 "name": name,
                 "prefix": created.row.prefix,
-                "expires": _iso(expires),
+                "expires": iso(expires),
                 **({"replaces": replaces} if replaces else {}),
             },
             at=now,
@@ -308,7 +308,7 @@ class ProviderService:
             data={
                 "replacedBy": created.row.id,
                 "graceSeconds": int(grace.total_seconds()),
-                "validUntil": _iso(old.revoked_at),
+                "validUntil": iso(old.revoked_at),
             },
             at=now,
         )
@@ -470,7 +470,7 @@ class ProviderService:
             ],
             "createdAt": provider.created_at.isoformat() if provider.created_at else None,
             "suspended": provider.suspended_at is not None,
-            "suspendedAt": _iso(provider.suspended_at),
+            "suspendedAt": iso(provider.suspended_at),
             "suspensionReason": provider.suspension_reason,
         }
 
