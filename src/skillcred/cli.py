@@ -274,28 +274,307 @@ def _migrated_database(settings: Any) -> Iterator[Any]:
 
 
 def _provider_command(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from skillcred.services.keystore import key_stores
     from skillcred.services.providers import ProviderService, provider_json
 
     settings = _settings()
+    out = _exclusive_file(args.out) if getattr(args, "out", None) else None
+    written = False
     try:
         with _migrated_database(settings) as database, database.writing() as session:
             service = ProviderService(
                 session, keystore=key_stores(settings), base_url=settings.base_url
             )
-            if args.providers_command == "create":
+            command = args.providers_command
+            if command == "create":
                 registered = service.create(
-                    slug=args.slug, name=args.name, did_method=args.did_method
+                    slug=args.slug,
+                    name=args.name,
+                    did_method=args.did_method,
+                    key_store=args.key_store,
+                    actor="operator:cli",
                 )
-                _print_json(provider_json(registered, service))
-            elif args.providers_command == "list":
-                _print_json([service.summary(p) for p in service.providers.all()])
-            elif args.providers_command == "rotate-key":
+                answer: Any = provider_json(registered, service)
+            elif command == "list":
+                answer = [service.summary(p) for p in service.providers.all()]
+            elif command == "rotate-key":
                 provider = service.by_slug(args.slug)
                 service.rotate_key(provider, actor="operator:cli", reason=args.reason)
-                _print_json(service.summary(provider))
+                answer = service.summary(provider)
+            elif command == "suspend":
+                provider = service.by_slug(args.slug)
+                service.suspend(provider, actor="operator:cli", reason=args.reason)
+                answer = service.summary(provider)
+            elif command == "reinstate":
+                provider = service.by_slug(args.slug)
+                service.reinstate(provider, actor="operator:cli", reason=args.reason)
+                answer = service.summary(provider)
+            else:  # api-keys
+                answer = _api_keys(service, args, timedelta)
+            if out is not None:
+                # Written before the transaction commits: a key that could not be kept is
+                # never made.
+                _write_secret(out, answer)
+                written = True
+                answer = _without_secret(answer, out)
+            _print_json(answer)
     except SkillcredError as exc:
         _fail(exc.detail)
+    finally:
+        if out is not None and not written:
+            import os
+
+            os.close(out[1])
+            out[0].unlink(missing_ok=True)
+    return EXIT_OK
+
+
+def _api_keys(service: Any, args: argparse.Namespace, timedelta: Any) -> Any:
+    from skillcred.core.datetimes import utc_now
+    from skillcred.services.providers import api_key_json
+
+    provider = service.by_slug(args.provider)
+    command = args.api_keys_command
+    if command == "list":
+        return service.api_keys(provider)
+    if command == "revoke":
+        return api_key_json(
+            service.revoke_api_key(provider, args.id, actor="operator:cli", reason=args.reason),
+            utc_now(),
+        )
+    expires = _date_time(args.expires, "--expires") if args.expires else None
+    if command == "create":
+        created = service.create_api_key(
+            provider, name=args.name, expires=expires, actor="operator:cli"
+        )
+        return {
+            "id": created.row.id,
+            "name": created.row.name,
+            "apiKey": created.api_key,
+            "expires": api_key_json(created.row, utc_now())["expires"],
+        }
+    created, old = service.rotate_api_key(
+        provider,
+        args.id,
+        grace=timedelta(seconds=args.grace),
+        name=args.name,
+        expires=expires,
+        actor="operator:cli",
+    )
+    now = utc_now()
+    return {
+        "id": created.row.id,
+        "name": created.row.name,
+        "apiKey": created.api_key,
+        "expires": api_key_json(created.row, now)["expires"],
+        "replaces": api_key_json(old, now),
+    }
+
+
+def _date_time(text: str, option: str) -> Any:
+    from skillcred.core.datetimes import parse_date_time
+
+    try:
+        return parse_date_time(text, require_zone=True)
+    except (ValueError, SkillcredError) as exc:
+        _fail(
+            f"{option} must be a date-time with a time zone, such as 2027-01-31T00:00:00Z ({exc})"
+        )
+
+
+def _exclusive_file(path: str) -> tuple[Path, int]:
+    """A new file, readable by its owner alone; refused if anything is there already (a
+    once-shown API key must never overwrite, or be overwritten by, another)."""
+    import os
+
+    target = Path(path)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _fail(f"{path} exists already; choose a new file (nothing was created)")
+    except OSError as exc:
+        _fail(f"cannot create {path}: {exc.strerror or exc}")
+    return target, fd
+
+
+def _write_secret(out: tuple[Path, int], answer: Any) -> None:
+    import os
+
+    with os.fdopen(out[1], "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(answer, indent=2, ensure_ascii=False) + "\n")
+
+
+def _without_secret(answer: Any, out: tuple[Path, int]) -> Any:
+    """What is printed when the key went to a file: everything but the key."""
+    if isinstance(answer, dict) and "apiKey" in answer:
+        return {**{k: v for k, v in answer.items() if k != "apiKey"}, "apiKeyFile": str(out[0])}
+    return answer
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Signing keys: rewrap under the newest master key, check every key, report one
+    compromised."""
+    from skillcred.services.keystore import key_stores
+
+    settings = _settings()
+    try:
+        stores = key_stores(settings)
+        with _migrated_database(settings) as database:
+            if args.keys_command == "rewrap":
+                from skillcred.services.rewrap import RewrapProgress, rewrap
+
+                def progress(step: RewrapProgress) -> None:
+                    sys.stdout.write(
+                        json.dumps({"masterKeyId": step.master_key_id, "rewrapped": step.rewrapped})
+                        + "\n"
+                    )
+                    sys.stdout.flush()
+
+                count = rewrap(
+                    database,
+                    stores.database,
+                    batch_size=args.batch_size,
+                    pause_seconds=args.pause,
+                    progress=progress,
+                )
+                _print_json(
+                    {
+                        "masterKeyId": stores.database.current_key_id,
+                        "rewrapped": count,
+                        "done": True,
+                    }
+                )
+                return EXIT_OK
+            if args.keys_command == "check":
+                from skillcred.services.rewrap import check
+
+                report = check(database, stores)
+                _print_json(report.to_json())
+                return EXIT_OK if report.ok else EXIT_NOT_VERIFIED
+            return _compromise(settings, args)
+    except SkillcredError as exc:
+        _fail(exc.detail)
+
+
+def _compromise(settings: Any, args: argparse.Namespace) -> int:
+    from skillcred.services.compromise import report_compromise
+
+    since = _date_time(args.since, "--since") if args.since else None
+    context = _context()
+    try:
+        with context.database.writing() as session:
+            service = context.providers(session)
+            report = report_compromise(
+                session,
+                service,
+                context.status,
+                service.by_slug(args.provider),
+                args.key_id,
+                since=since,
+                actor="operator:cli",
+                reason=args.reason,
+            )
+            answer = report.to_json()
+    finally:
+        context.writer.close()
+        context.database.dispose()
+    _print_json(answer)
+    return EXIT_OK
+
+
+def cmd_credentials(args: argparse.Namespace) -> int:
+    """Revoke, suspend or reinstate a credential: in the local database, or through a
+    running service with the provider's API key."""
+    purpose, status = {
+        "revoke": ("revocation", True),
+        "suspend": ("suspension", True),
+        "reinstate": ("suspension", False),
+    }[args.credentials_command]
+    if args.server:
+        return _credential_status_remote(args, purpose, status)
+    import asyncio
+
+    context = _context()
+    try:
+        provider = _owner(context, args.id, args.provider)
+        result = asyncio.run(
+            context.status.change_async(
+                provider,
+                args.id,
+                purpose,
+                status,
+                reason=args.reason,
+                actor=f"operator:cli:{provider.slug}",
+            )
+        )
+    except SkillcredError as exc:
+        _fail(exc.detail)
+    finally:
+        context.writer.close()
+        context.database.dispose()
+    _print_json(result.to_json())
+    return EXIT_OK
+
+
+def _owner(context: Any, credential_id: str, slug: str | None) -> Any:
+    """The provider that issued the credential (``--provider`` when several could have)."""
+    from sqlalchemy import select
+
+    from skillcred.storage.models import IssuedCredential, Provider
+
+    if slug is not None:
+        return _provider(context, slug)
+    with context.database.reading() as session:
+        owners = session.scalars(
+            select(Provider)
+            .join(IssuedCredential, IssuedCredential.provider_id == Provider.id)
+            .where(IssuedCredential.credential_id == credential_id)
+        ).all()
+    if not owners:
+        _fail(f"no provider here has issued a credential with the id {credential_id!r}")
+    if len(owners) > 1:
+        _fail(f"several providers issued {credential_id!r}; name one with --provider")
+    return owners[0]
+
+
+def _credential_status_remote(args: argparse.Namespace, purpose: str, status: bool) -> int:
+    import os
+
+    import httpx
+
+    api_key = os.environ.get("SKILLCRED_API_KEY")
+    if args.api_key_file:
+        data = _read_json(args.api_key_file)
+        api_key = data.get("apiKey") if isinstance(data, dict) else None
+        if not isinstance(api_key, str):
+            _fail(f"{args.api_key_file} has no apiKey (the file 'providers create --out' wrote)")
+    if not api_key:
+        _fail("--server needs the provider's API key: --api-key-file FILE or SKILLCRED_API_KEY")
+    body: dict[str, Any] = {
+        "credentialId": args.id,
+        "credentialStatus": {"type": "BitstringStatusList", "statusPurpose": purpose},
+        "status": status,
+    }
+    if args.reason:
+        body["reason"] = args.reason
+    try:
+        response = httpx.post(
+            args.server.rstrip("/") + "/credentials/status",
+            json=body,
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach {args.server}: {exc}")
+    try:
+        answer = response.json()
+    except ValueError:
+        _fail(f"{args.server} answered {response.status_code} without JSON")
+    if response.status_code != 200:
+        _fail(f"{args.server} refused ({response.status_code}): {answer.get('detail', answer)}")
+    _print_json(answer)
     return EXIT_OK
 
 
@@ -578,11 +857,100 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--slug", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--did-method", choices=("key", "web"), default="key")
+    create.add_argument(
+        "--key-store",
+        choices=("database", "pkcs11"),
+        default="database",
+        help="where its signing keys live (pkcs11: the token SKILLCRED_PKCS11_* names)",
+    )
+    create.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the answer, with the once-shown API key, to this new file (owner-only; "
+        "an existing file is never overwritten)",
+    )
     provider_commands.add_parser("list", help="list providers")
     rotate = provider_commands.add_parser("rotate-key", help="give a provider a new signing key")
     rotate.add_argument("--slug", required=True)
     rotate.add_argument("--reason", help="why (kept in the audit trail)")
+    for name, text in (
+        ("suspend", "no issuance, no status changes (its credentials keep verifying)"),
+        ("reinstate", "lift a provider's suspension"),
+    ):
+        sub = provider_commands.add_parser(name, help=text)
+        sub.add_argument("--slug", required=True)
+        sub.add_argument("--reason", help="why (kept in the audit trail)")
     providers.set_defaults(handler=_provider_command)
+
+    api_keys = commands.add_parser("api-keys", help="a provider's API keys")
+    api_key_commands = api_keys.add_subparsers(
+        dest="api_keys_command", required=True, parser_class=_Parser
+    )
+    key_create = api_key_commands.add_parser("create", help="another API key (shown once)")
+    key_list = api_key_commands.add_parser("list", help="list the keys (never the keys' values)")
+    key_revoke = api_key_commands.add_parser("revoke", help="refuse a key from now on")
+    key_rotate = api_key_commands.add_parser(
+        "rotate", help="a new key; the old one works for --grace seconds more"
+    )
+    for sub in (key_create, key_list, key_revoke, key_rotate):
+        sub.add_argument("--provider", required=True, help="the provider's slug")
+    for sub in (key_revoke, key_rotate):
+        sub.add_argument("id", help="the key's id (api-keys list)")
+    for sub in (key_create, key_rotate):
+        sub.add_argument("--name")
+        sub.add_argument("--expires", help="when it stops working (e.g. 2027-01-31T00:00:00Z)")
+        sub.add_argument("--out", metavar="FILE", help="write the new key to this new file")
+    key_revoke.add_argument("--reason", help="why (kept in the audit trail)")
+    key_rotate.add_argument("--grace", type=int, required=True, metavar="SECONDS")
+    api_keys.set_defaults(handler=_provider_command, providers_command="api-keys")
+
+    keys = commands.add_parser("keys", help="signing keys: master key rotation, compromise")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    rewrap = key_commands.add_parser(
+        "rewrap",
+        help="re-seal every signing key under the newest master key (resumable)",
+    )
+    rewrap.add_argument("--batch-size", type=int, default=100, help="keys per transaction")
+    rewrap.add_argument(
+        "--pause", type=float, default=0.0, metavar="SECONDS", help="wait between batches"
+    )
+    key_commands.add_parser("check", help="open every signing key and sign with it")
+    compromise = key_commands.add_parser(
+        "compromise", help="report a signing key compromised: revoke what it signed"
+    )
+    compromise.add_argument("--provider", required=True, help="the provider's slug")
+    compromise.add_argument("key_id", help="the verification method's fragment (z6Mk…)")
+    compromise.add_argument("--since", help="revoke what it signed from then on (default: all)")
+    compromise.add_argument("--reason", help="why (kept in the audit trail)")
+    keys.set_defaults(handler=cmd_keys)
+
+    credentials = commands.add_parser(
+        "credentials", help="revoke, suspend or reinstate a credential"
+    )
+    credential_commands = credentials.add_subparsers(
+        dest="credentials_command", required=True, parser_class=_Parser
+    )
+    for name, text in (
+        ("revoke", "revoke a credential (final)"),
+        ("suspend", "suspend a credential"),
+        ("reinstate", "lift a credential's suspension"),
+    ):
+        sub = credential_commands.add_parser(name, help=text)
+        sub.add_argument("id", help="the credential's id (urn:uuid:…)")
+        sub.add_argument("--reason", help="why (a suspension's reason is shown to verifiers)")
+        sub.add_argument(
+            "--provider", help="the issuing provider's slug (local database; default: found)"
+        )
+        sub.add_argument(
+            "--server", metavar="URL", help="change it through this running service instead"
+        )
+        sub.add_argument(
+            "--api-key-file",
+            metavar="FILE",
+            help="with --server: the provider's file (providers create --out); "
+            "or set SKILLCRED_API_KEY",
+        )
+    credentials.set_defaults(handler=cmd_credentials)
     return parser
 
 
