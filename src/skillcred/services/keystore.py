@@ -202,7 +202,12 @@ class Pkcs11KeyStore:
 
         try:
             token = pkcs11.lib(self._module).get_token(token_label=self._token_label)
-            self._session = token.open(user_pin=self._pin, rw=True)
+            try:
+                self._session = token.open(user_pin=self._pin, rw=True)
+            except pkcs11.UserAlreadyLoggedIn:
+                # PKCS#11 logs in per process, not per session: another store of this
+                # process (a second app in tests) has logged in already.
+                self._session = token.open(rw=True)
         except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
             raise KeyStoreError(
                 f"cannot open the PKCS#11 token {self._token_label!r} with {self._module}: "
