@@ -59,6 +59,19 @@ def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     outputs = dict(re.findall(r"::([\w-]+)::\n(.*?)(?=\n::[\w-]+::|\Z)", done.stdout, re.S))
     assert len(list((tmp_path / "issued").glob("*.json"))) == 3
     assert '"changed":true' in outputs["provider-status"].replace(" ", "")
+    reinstated = json.loads((tmp_path / "reinstated.json").read_text())
+    assert (reinstated["statusPurpose"], reinstated["status"], reinstated["changed"]) == (
+        "suspension",
+        False,
+        True,
+    )
+    revoked = json.loads((tmp_path / "revoked.json").read_text())
+    assert (revoked["statusPurpose"], revoked["status"], revoked["changed"]) == (
+        "revocation",
+        True,
+        True,
+    )
+    assert (tmp_path / "lasschool.json").stat().st_mode & 0o077 == 0
     assert outputs["employer"].startswith(
         "valid - MIG/MAG fillet welding - Independent - Lasschool Twente"
     )
