@@ -59,7 +59,10 @@ def downgrade() -> None:
         batch_op.drop_column("compromised_at")
         batch_op.drop_column("store_ref")
         batch_op.drop_column("store")
-    with op.batch_alter_table("providers", schema=None) as batch_op:
+    # Not recreated on SQLite (other tables' foreign keys point at it, and SQLite cannot
+    # drop a referenced table while they are enforced): ALTER TABLE … DROP COLUMN, which
+    # SQLite has since 3.35, for these plain columns.
+    with op.batch_alter_table("providers", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("suspension_reason")
         batch_op.drop_column("suspended_at")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
