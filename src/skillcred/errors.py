@@ -166,6 +166,15 @@ class RequestError(InvalidInputError):
     title = "Invalid request"
 
 
+class KeyStoreNotConfiguredError(RequestError):
+    """A key store was asked for (a provider's ``keyStore``) that this deployment has not
+    configured."""
+
+    code = "KEY_STORE_NOT_CONFIGURED"
+    type_uri = "urn:skillcred:problem:key-store-not-configured"
+    title = "Key store not configured"
+
+
 class LimitExceededError(InvalidInputError):
     """The input asks for more work than this service does for one request (more proofs,
     status entries, credentials, rows or nesting than the documented limits)."""

@@ -155,6 +155,20 @@ def test_bad_api_key_requests_change_nothing(instances: tuple[Service, Service])
         ("post", "/admin/providers/careful/api-keys", {"expires": past}, 400, "future"),
         ("post", "/admin/providers/careful/api-keys", {"expires": "2030-01-01T00:00:00"}, 400, ""),
         ("post", "/admin/providers/careful/api-keys", {"name": ""}, 400, "name"),
+        (
+            "post",
+            "/admin/providers/careful/api-keys",
+            {"expires": "9999-12-31T23:00:00-23:59"},
+            400,
+            "9000",
+        ),
+        (
+            "post",
+            "/admin/providers/careful/api-keys",
+            {"expires": "8000-01-01T00:00:00Z"},
+            400,
+            "100 years",
+        ),
         ("post", "/admin/providers/nobody/api-keys", {}, 404, "nobody"),
         ("post", f"/admin/providers/careful/api-keys/{key_id}/rotate", {}, 400, "graceSeconds"),
         (
@@ -178,6 +192,16 @@ def test_bad_api_key_requests_change_nothing(instances: tuple[Service, Service])
         assert response.status_code == status, (path, body, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert word in response.json()["detail"], response.json()
+    # A key store this deployment has not configured: refused, no provider made.
+    no_token = a.client.post(
+        "/admin/providers",
+        json={"slug": "hsm", "name": "HSM", "keyStore": "pkcs11"},
+        headers=a.admin(),
+    )
+    assert no_token.status_code == 400, no_token.text
+    assert no_token.json()["code"] == "KEY_STORE_NOT_CONFIGURED"
+    slugs = [p["slug"] for p in a.client.get("/admin/providers", headers=a.admin()).json()]
+    assert slugs == ["careful"]
     # No admin token: refused.
     assert a.client.get("/admin/providers/careful/api-keys").status_code == 401
     assert (

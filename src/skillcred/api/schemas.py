@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 EXAMPLE_CREDENTIAL: dict[str, Any] = {
     "@context": [
@@ -106,6 +107,21 @@ class ProviderCreated(ProviderOut):
     apiKey: str = Field(description="Shown once; stored only as a hash.")
 
 
+#: date-times an operator may give (expiry, compromise time): later than this is no real
+#: date, and converting one to UTC could leave the calendar
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime | None) -> datetime | None:
+    if value is not None and not _EARLIEST <= value <= _LATEST:
+        raise ValueError("must lie between 1970-01-01 and 9000-01-01")
+    return value
+
+
+OperatorDateTime = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -113,7 +129,7 @@ class ApiKeyCreate(BaseModel):
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    expires: AwareDatetime | None = Field(
+    expires: OperatorDateTime | None = Field(
         default=None, description="When the key stops working (none: until revoked)."
     )
 
@@ -131,7 +147,7 @@ class ApiKeyRotate(BaseModel):
     name: str | None = Field(
         default=None, min_length=1, max_length=100, description="Default: the old key's."
     )
-    expires: AwareDatetime | None = None
+    expires: OperatorDateTime | None = None
 
 
 class ApiKeyOut(BaseModel):
@@ -170,7 +186,7 @@ class KeyCompromise(BaseModel):
         json_schema_extra={"examples": [{"since": "2026-11-30T00:00:00Z"}, {}]},
     )
 
-    since: AwareDatetime | None = Field(
+    since: OperatorDateTime | None = Field(
         default=None,
         description="Distrust what the key signed from this time on; absent: everything.",
     )

@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from skillcred.core.keys import Ed25519KeyPair, Ed25519PublicMultikey, Signer
-from skillcred.errors import RequestError, SkillcredError
+from skillcred.errors import KeyStoreNotConfiguredError, RequestError, SkillcredError
 from skillcred.settings import MasterKey, Settings
 from skillcred.storage.models import SigningKey
 
@@ -127,6 +127,12 @@ class SigningKeyStores:
             sealed, master_key_id = self.database.seal(key_id, pair.seed())
             return NewKey(pair.public, "database", sealed, master_key_id, None, pair)
         if store == "pkcs11":
+            if self.pkcs11 is None:
+                raise KeyStoreNotConfiguredError(
+                    "keyStore 'pkcs11' needs a PKCS#11 token, and this service has none "
+                    "configured (SKILLCRED_PKCS11_MODULE, SKILLCRED_PKCS11_TOKEN_LABEL, "
+                    "SKILLCRED_PKCS11_PIN); use keyStore 'database'"
+                )
             token = self._token()
             label = f"skillcred-{key_id}"
             return NewKey(token.generate(label), "pkcs11", None, None, label)

@@ -73,6 +73,8 @@ class NewApiKey:
 
 #: API key names: what an operator types to tell keys apart
 _KEY_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
+#: the latest expiry an API key can be given
+MAX_LIFETIME = timedelta(days=36525)
 #: the longest grace period a rotated API key keeps working for
 MAX_GRACE = timedelta(days=90)
 
@@ -218,6 +220,8 @@ class ProviderService:
                 raise RequestError("expires must be a date-time with a time zone (e.g. ...Z)")
             if expires <= now:
                 raise RequestError(f"expires ({iso(expires)}) must lie in the future")
+            if expires > now + MAX_LIFETIME:
+                raise RequestError("expires must lie within 100 years (leave it out: no expiry)")
         created = self.new_api_key(provider, name=name, expires=expires)
         audit.record(
             self.session,
