@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -24,9 +27,19 @@ DESCRIPTION = (
 )
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Writes queued by the last requests (a re-signed status list kept for the next
+    # reader, an API key's last use) are committed before the app goes, not left to a
+    # daemon thread that would reconnect to a database being closed.
+    await to_thread.run_sync(app.state.context.writer.close)
+
+
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     context = AppContext.build(settings, database)
     app = FastAPI(
+        lifespan=_lifespan,
         title="skillcred",
         version=__version__,
         description=DESCRIPTION,
