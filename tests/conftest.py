@@ -53,3 +53,11 @@ def dcc_verifier() -> Iterator[ReferenceImplementation]:
     implementation = ReferenceImplementation("dcc.mjs")
     yield implementation
     implementation.close()
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A SoftHSM2 token for this session (tests.support.softhsm)."""
+    from tests.support.softhsm import softhsm_token
+
+    return softhsm_token(tmp_path_factory.mktemp("softhsm"))

@@ -182,6 +182,14 @@ class RequestError(InvalidInputError):
     title = "Invalid request"
 
 
+class KeyStoreNotConfiguredError(RequestError):
+    """A key store was asked for (a provider's ``keyStore``) that this deployment has not
+    configured."""
+
+    code = "KEY_STORE_NOT_CONFIGURED"
+    title = "Key store not configured"
+
+
 class LimitExceededError(InvalidInputError):
     """The input asks for more work than this service does for one request (more proofs,
     status entries, credentials, rows or nesting than the documented limits)."""
@@ -207,6 +215,14 @@ class AuthenticationError(SkillcredError):
 class PermissionDeniedError(SkillcredError):
     code = "FORBIDDEN"
     title = "Not allowed"
+
+
+class ProviderSuspendedError(PermissionDeniedError):
+    """The provider is suspended by the operator: it issues nothing and changes no status
+    until it is reinstated (what it issued keeps verifying)."""
+
+    code = "PROVIDER_SUSPENDED"
+    title = "Provider suspended"
 
 
 class NotFoundError(SkillcredError):

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     #: one or more ``[id:]base64`` keys, comma separated; the first encrypts new keys
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
+    #: a PKCS#11 token for signing keys that never leave it (providers created with
+    #: keyStore "pkcs11"): the module (.so), the token's label and the user PIN
+    pkcs11_module: str | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_pin: SecretStr | None = None
     #: create a demo provider on first start (development only)
     demo_provider: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

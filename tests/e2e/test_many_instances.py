@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from skillcred.core.status_list import Bitstring
-from skillcred.services.providers import PROVIDER_CACHE_SECONDS
+from skillcred.services.providers import CACHE_TTL_SECONDS
 from tests.integration.test_batch_jobs import rows as batch_rows
 from tests.integration.test_skills_api import DEFINITION
 from tests.support.databases import fresh_database_url
@@ -284,7 +284,7 @@ def run_spread_over_instances(tmp_path: Path, url: str) -> int:
         assert cli.returncode == 0, cli.stderr
         second_did = json.loads(cli.stdout)["did"]
         assert second_did not in (providers[1]["did"], first_did)
-        time.sleep(PROVIDER_CACHE_SECONDS + 0.5)
+        time.sleep(CACHE_TTL_SECONDS + 0.5)
         after, after_owner, errors = asyncio.run(issue_spread(bases, keys, 12, concurrency=6))
         assert errors == []
         new_dids = {after_owner[i]: c["issuer"] for i, c in after.items()}

@@ -63,6 +63,19 @@ def test_readme_walkthroughs_run(tmp_path: Path) -> None:
     assert outputs["provider-batch"].strip() == (
         "{'rows': 3, 'issued': 3, 'alreadyIssued': 0, 'failed': 0}"
     )
+    reinstated = json.loads((tmp_path / "reinstated.json").read_text())
+    assert (reinstated["statusPurpose"], reinstated["status"], reinstated["changed"]) == (
+        "suspension",
+        False,
+        True,
+    )
+    revoked = json.loads((tmp_path / "revoked.json").read_text())
+    assert (revoked["statusPurpose"], revoked["status"], revoked["changed"]) == (
+        "revocation",
+        True,
+        True,
+    )
+    assert (tmp_path / "lasschool.json").stat().st_mode & 0o077 == 0
     assert outputs["employer"].startswith(
         "valid - MIG/MAG fillet welding - Independent - Lasschool Twente"
     )

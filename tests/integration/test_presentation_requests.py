@@ -652,7 +652,7 @@ def test_a_default_request_from_the_settings(tmp_path: Path) -> None:
 
 
 def test_a_bad_default_request_stops_the_service_at_start(tmp_path: Path) -> None:
-    from skillcred.settings import ConfigurationError
+    from skillcred.errors import ConfigurationError
 
     with (
         fresh_database_url("sqlite", tmp_path) as url,

@@ -82,8 +82,9 @@ def test_nothing_below_the_api_imports_it() -> None:
         if name == "skillcred.api" or name.startswith("skillcred.api.")
     ]
     offenders += [
-        f"cli.py imports {name}"
-        for name in _imports(SRC / "cli.py")
+        f"{path.relative_to(REPO_ROOT)} imports {name}"
+        for path in sorted((SRC / "cli").rglob("*.py"))
+        for name in _imports(path)
         if (name == "skillcred.api" or name.startswith("skillcred.api."))
         and name != "skillcred.api.app"
     ]

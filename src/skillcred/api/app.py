@@ -53,6 +53,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         finally:
             if worker is not None:
                 await asyncio.to_thread(worker.stop)
+            # Writes queued by the last requests (a re-signed status list kept for the next
+            # reader, an API key's last use) are committed before the app goes, not left to
+            # a daemon thread that would reconnect to a database being closed.
+            await asyncio.to_thread(context.writer.close)
 
     app = FastAPI(
         lifespan=lifespan,

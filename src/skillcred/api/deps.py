@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from pydantic import SecretStr
 
 from skillcred.errors import AuthenticationError, PermissionDeniedError
+from skillcred.services.providers import ensure_active
 from skillcred.services.runtime import AppContext
 from skillcred.storage.models import Provider
 
@@ -43,8 +44,12 @@ def bearer_token(request: Request) -> str:
 
 
 async def current_provider(request: Request, context: Context) -> Provider:
-    """The provider whose API key is the bearer token (a short read of its own)."""
-    return context.authenticate(bearer_token(request))
+    """The provider whose API key is the bearer token (a short read of its own). A
+    suspended provider may read what it has, and change nothing."""
+    provider = context.authenticate(bearer_token(request))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        ensure_active(provider)
+    return provider
 
 
 CurrentProvider = Annotated[Provider, Depends(current_provider)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 EXAMPLE_CREDENTIAL: dict[str, Any] = {
     "@context": [
@@ -83,6 +84,11 @@ class ProviderCreate(BaseModel):
     )
     name: str = Field(min_length=1, max_length=200)
     didMethod: Literal["key", "web"] = "key"
+    keyStore: Literal["database", "pkcs11"] = Field(
+        default="database",
+        description="Where its signing keys live: sealed in the database, or in the "
+        "PKCS#11 token the operator configured (the key never leaves it).",
+    )
 
 
 class ProviderOut(BaseModel):
@@ -92,10 +98,117 @@ class ProviderOut(BaseModel):
     did: str
     earlierDids: list[str]
     createdAt: str | None
+    suspended: bool = False
+    suspendedAt: str | None = None
+    suspensionReason: str | None = None
 
 
 class ProviderCreated(ProviderOut):
     apiKey: str = Field(description="Shown once; stored only as a hash.")
+
+
+#: date-times an operator may give (expiry, compromise time): later than this is no real
+#: date, and converting one to UTC could leave the calendar
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime | None) -> datetime | None:
+    if value is not None and not _EARLIEST <= value <= _LATEST:
+        raise ValueError("must lie between 1970-01-01 and 9000-01-01")
+    return value
+
+
+OperatorDateTime = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "issuing office", "expires": None}]},
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    expires: OperatorDateTime | None = Field(
+        default=None, description="When the key stops working (none: until revoked)."
+    )
+
+
+class ApiKeyRotate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"graceSeconds": 86400}]}
+    )
+
+    graceSeconds: int = Field(
+        ge=0,
+        le=90 * 86400,
+        description="How long the old key keeps working beside the new one.",
+    )
+    name: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Default: the old key's."
+    )
+    expires: OperatorDateTime | None = None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str | None
+    prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    createdAt: str | None
+    lastUsedAt: str | None = Field(description="Precise to about a minute.")
+    expires: str | None
+    revokedAt: str | None = Field(
+        description="When the key is (or, while a rotated key's grace runs, will be) refused."
+    )
+    state: Literal["active", "grace", "expired", "revoked"]
+
+
+class ApiKeyCreated(BaseModel):
+    id: str
+    name: str | None
+    apiKey: str = Field(description="Shown once; stored only as a hash.")
+    expires: str | None
+
+
+class ApiKeyRotated(ApiKeyCreated):
+    replaces: ApiKeyOut = Field(description="The old key, valid until its revokedAt.")
+
+
+class ProviderSuspend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class KeyCompromise(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"since": "2026-11-30T00:00:00Z"}, {}]},
+    )
+
+    since: OperatorDateTime | None = Field(
+        default=None,
+        description="Distrust what the key signed from this time on; absent: everything.",
+    )
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class AffectedCredential(BaseModel):
+    credentialId: str
+    issuedAt: str
+    revoked: bool = Field(description="false: it has no revocation entry to set.")
+    changed: bool = Field(description="false: it was revoked already.")
+
+
+class KeyCompromised(BaseModel):
+    verificationMethod: str
+    since: str | None
+    revoked: int = Field(description="Credentials this operation revoked.")
+    credentials: list[AffectedCredential]
+    newVerificationMethod: str | None = Field(
+        description="The key the provider signs with from now on (when the compromised "
+        "one was its current key)."
+    )
 
 
 class Health(BaseModel):

@@ -203,6 +203,15 @@ class StatusChecker(Protocol):
     ) -> StatusOutcome: ...
 
 
+class KeyStatusChecker(Protocol):
+    """Whether the key that made a proof is reported compromised by its controller, for
+    this credential: a Problem (code ``KEY_COMPROMISED``) when the credential is not to be
+    relied on for that reason, None otherwise. A verifier that knows of no key reports
+    (the default) checks nothing here."""
+
+    def check(self, verification_method: str, credential: Mapping[str, Any]) -> Problem | None: ...
+
+
 class SchemaChecker(Protocol):
     def validate(
         self, credential: Mapping[str, Any], schema_entry: Mapping[str, Any]
@@ -328,6 +337,11 @@ def _credential_verdict(result: VerificationResult) -> tuple[Verdict, str | None
             return "invalid", detail
         return "not-genuine", detail
     genuine = proof is not None and proof.outcome == "passed"
+    key_status = checks.get("keyStatus")
+    if genuine and key_status is not None and key_status.outcome == "failed":
+        # Revoked by the key's controller, through the key: "signed with a key reported
+        # compromised" is the reason, whatever its status entry says.
+        return "revoked", _first_detail(key_status)
     status = checks.get("status")
     if genuine and status is not None and status.outcome == "failed":
         codes = [p.code for p in status.problems]
@@ -391,6 +405,7 @@ class Verifier:
     loader: DocumentLoader = field(default_factory=default_loader)
     resolver: DidResolver = field(default_factory=did_key_only)
     status: StatusChecker | None = None
+    keys: KeyStatusChecker | None = None
     schemas: SchemaChecker | None = None
     trust: TrustResolver | None = None
     clock: Callable[[], datetime] = utc_now
@@ -532,6 +547,23 @@ def _proof_check(
         else "passed"
     )
     return CheckResult("proof", outcome, problems, {"proofCount": len(results)}), results
+
+
+def _key_status_check(
+    keys: KeyStatusChecker, credential: Mapping[str, Any], proofs: Sequence[ProofResult]
+) -> CheckResult | None:
+    """A failed ``keyStatus`` check when a proof's key is reported compromised for this
+    credential (the check appears only then: most verifiers know of no such report)."""
+    problems = [
+        problem
+        for proof in proofs
+        if proof.verification_method is not None
+        for problem in [keys.check(proof.verification_method, credential)]
+        if problem is not None
+    ]
+    if not problems:
+        return None
+    return CheckResult("keyStatus", "failed", problems)
 
 
 def _validity_check(period: ValidityPeriod, now: datetime) -> CheckResult:
@@ -700,6 +732,10 @@ def _verify_credential(
         now=now,
     )
     results = [proof_result, data_model]
+    if verifier.keys is not None and proof_result.outcome == "passed":
+        key_status = _key_status_check(verifier.keys, credential, proofs)
+        if key_status is not None:
+            results.append(key_status)
     if period is None:
         return VerificationResult(False, "credential", results, proofs)
 

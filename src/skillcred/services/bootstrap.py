@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from skillcred.services.keystore import KeyStore
+from skillcred.services.keystore import key_stores
 from skillcred.services.providers import ProviderService, provider_json
 from skillcred.settings import Settings
 from skillcred.storage.db import Database
@@ -25,7 +25,7 @@ def prepare_database(settings: Settings, database: Database) -> Path | None:
     one was made. The API key is never stored in the database in the clear.
     """
     # The master keys are read (and refused if unusable) before the database is touched.
-    keystore = KeyStore(settings.master_keys())
+    keystore = key_stores(settings)
     upgrade(database.write_engine)
     if settings.env != "development" or not settings.demo_provider:
         return None

@@ -31,7 +31,7 @@ from skillcred.errors import (
     IssuerMismatchError,
 )
 from skillcred.services import audit, metrics
-from skillcred.services.providers import ProviderDirectory, SignerCache
+from skillcred.services.providers import ProviderDirectory, SignerCache, ensure_active
 from skillcred.services.status import Allocation, StatusService
 from skillcred.storage.db import Database
 from skillcred.storage.models import IdempotencyKey, IssuedCredential, Provider
@@ -258,6 +258,7 @@ class IssuanceService:
                 replay = self._replay(session, provider, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
+        ensure_active(provider)
         key = self.directory.signing_key(provider)
         document, period = self._checked_and_completed(provider, credential, options)
         open_badge = is_open_badge(document)

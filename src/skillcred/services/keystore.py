@@ -1,4 +1,9 @@
-"""Signing keys encrypted at rest: AES-256-GCM under the operator's master key.
+"""Where signing keys live: sealed in the database, or inside a PKCS#11 token.
+
+The key store interface (``SigningKeyStores``) does two things for the rest of the
+service: make a new Ed25519 key in a named store, and give a ``Signer`` for a stored key.
+
+``database`` — signing keys encrypted at rest: AES-256-GCM under the operator's master key.
 
 Each ciphertext records the id of the master key that sealed it and is bound to its
 row (the key id is the associated data), so a ciphertext cannot be moved to another
@@ -9,14 +14,18 @@ sealed, so an older master key stays configured while keys it sealed are in use.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from skillcred.core.keys import Ed25519KeyPair
-from skillcred.errors import KeyStoreError
-from skillcred.settings import MasterKey
+from skillcred.core.keys import Ed25519KeyPair, Ed25519PublicMultikey, Signer
+from skillcred.errors import KeyStoreError, KeyStoreNotConfiguredError, RequestError
+from skillcred.settings import MasterKey, Settings
+from skillcred.storage.models import SigningKey
 
 _NONCE_BYTES = 12
 
@@ -63,6 +72,238 @@ class KeyStore:
             seed, controller=controller, verification_method=verification_method
         )
 
+    def open_row(self, key: SigningKey) -> Ed25519KeyPair:
+        if key.encrypted_secret is None or key.master_key_id is None:
+            raise KeyStoreError(f"signing key {key.id} has no sealed secret in the database")
+        return self.open(
+            key.id,
+            key.encrypted_secret,
+            key.master_key_id,
+            controller=key.controller,
+            verification_method=key.verification_method,
+        )
+
+    def has(self, master_key_id: str) -> bool:
+        return master_key_id in self._by_id
+
     @staticmethod
     def _aad(key_id: str) -> bytes:
         return b"skillcred signing key " + key_id.encode()
+
+
+#: the stores a signing key can live in
+STORES = ("database", "pkcs11")
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    """A key just made: its public key and what its row stores about the secret."""
+
+    public: Ed25519PublicMultikey
+    store: str
+    encrypted_secret: bytes | None
+    master_key_id: str | None
+    store_ref: str | None
+    #: the software key pair (database store only), to bind to a DID
+    pair: Ed25519KeyPair | None = None
+
+
+class SigningKeyStores:
+    """The key store interface: the database store, and a PKCS#11 token when one is
+    configured. A cloud KMS would be a third store of the same shape (docs/keys.md)."""
+
+    def __init__(self, database: KeyStore, pkcs11: Pkcs11KeyStore | None = None) -> None:
+        self.database = database
+        self.pkcs11 = pkcs11
+
+    def new_key(self, key_id: str, store: str) -> NewKey:
+        if store == "database":
+            pair = Ed25519KeyPair.generate()
+            sealed, master_key_id = self.database.seal(key_id, pair.seed())
+            return NewKey(pair.public, "database", sealed, master_key_id, None, pair)
+        if store == "pkcs11":
+            if self.pkcs11 is None:
+                raise KeyStoreNotConfiguredError(
+                    "keyStore 'pkcs11' needs a PKCS#11 token, and this service has none "
+                    "configured (SKILLCRED_PKCS11_MODULE, SKILLCRED_PKCS11_TOKEN_LABEL, "
+                    "SKILLCRED_PKCS11_PIN); use keyStore 'database'"
+                )
+            token = self._token()
+            label = f"skillcred-{key_id}"
+            return NewKey(token.generate(label), "pkcs11", None, None, label)
+        raise RequestError(f"keyStore must be one of {', '.join(STORES)}, not {store!r}")
+
+    def signer(self, key: SigningKey) -> Signer:
+        if key.store == "database":
+            return self.database.open_row(key)
+        if key.store == "pkcs11":
+            if key.store_ref is None:
+                raise KeyStoreError(f"signing key {key.id} names no key in the token")
+            return self._token().signer(
+                key.store_ref,
+                verification_method=key.verification_method,
+                public=Ed25519PublicMultikey.from_multibase(key.public_key_multibase),
+            )
+        raise KeyStoreError(f"signing key {key.id} is in an unknown store {key.store!r}")
+
+    def check(self, key: SigningKey) -> None:
+        """Open the key and sign with it; the signature must verify under its public key."""
+        signer = self.signer(key)
+        probe = b"skillcred keys check " + key.id.encode()
+        public = Ed25519PublicMultikey.from_multibase(key.public_key_multibase)
+        if not public.verify(signer.sign(probe), probe):
+            raise KeyStoreError(
+                f"signing key {key.id} does not match its public key {key.public_key_multibase}"
+            )
+
+    def _token(self) -> Pkcs11KeyStore:
+        if self.pkcs11 is None:
+            raise KeyStoreError(
+                "no PKCS#11 token is configured (set SKILLCRED_PKCS11_MODULE, "
+                "SKILLCRED_PKCS11_TOKEN_LABEL and SKILLCRED_PKCS11_PIN)"
+            )
+        return self.pkcs11
+
+
+#: CKA_EC_PARAMS of an Ed25519 key: the DER of id-Ed25519, 1.3.101.112 (RFC 8410 §3)
+ED25519_OID_DER = bytes.fromhex("06032b6570")
+
+
+def _edwards_point(point: bytes) -> bytes:
+    """The 32-byte public key from CKA_EC_POINT: tokens give it DER-wrapped as an OCTET
+    STRING (04 20 …, as PKCS#11 v3.0 §2.3.7 asks) or, some of them, bare."""
+    if len(point) == 34 and point[:2] == b"\x04\x20":
+        return point[2:]
+    if len(point) == 32:
+        return point
+    raise KeyStoreError(f"the token gave an Ed25519 public key of {len(point)} bytes")
+
+
+class Pkcs11KeyStore:
+    """Ed25519 keys made and used inside a PKCS#11 token (CKM_EC_EDWARDS_KEY_PAIR_GEN,
+    CKM_EDDSA, PKCS#11 v3.0): the private key is created sensitive and not extractable,
+    so it never leaves the token; this process only asks the token to sign.
+
+    One session per process, opened on first use (and again after a fork); signing is
+    serialized on it, as a token session is not to be shared between threads.
+    """
+
+    def __init__(self, module: str, token_label: str, pin: str) -> None:
+        self._module = module
+        self._token_label = token_label
+        self._pin = pin
+        self._session: Any = None
+        self._pid = -1
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        if self._session is not None and self._pid == os.getpid():
+            return self._session
+        import pkcs11  # only needed where a token is configured
+
+        try:
+            token = pkcs11.lib(self._module).get_token(token_label=self._token_label)
+            try:
+                self._session = token.open(user_pin=self._pin, rw=True)
+            except pkcs11.UserAlreadyLoggedIn:
+                # PKCS#11 logs in per process, not per session: another store of this
+                # process (a second app in tests) has logged in already.
+                self._session = token.open(rw=True)
+        except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
+            raise KeyStoreError(
+                f"cannot open the PKCS#11 token {self._token_label!r} with {self._module}: "
+                f"{type(exc).__name__} {exc}"
+            ) from exc
+        self._pid = os.getpid()
+        return self._session
+
+    def generate(self, label: str) -> Ed25519PublicMultikey:
+        from pkcs11 import Attribute, KeyType, Mechanism, PKCS11Error
+
+        with self._lock:
+            session = self._open()
+            try:
+                public, _private = session.generate_keypair(
+                    KeyType.EC_EDWARDS,
+                    0,
+                    mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                    store=True,
+                    label=label,
+                    id=label.encode(),
+                    # RFC 8410: id-Ed25519 1.3.101.112
+                    public_template={Attribute.EC_PARAMS: ED25519_OID_DER},
+                    private_template={
+                        Attribute.SENSITIVE: True,
+                        Attribute.EXTRACTABLE: False,
+                        Attribute.SIGN: True,
+                    },
+                )
+            except PKCS11Error as exc:
+                raise KeyStoreError(
+                    f"the PKCS#11 token could not make an Ed25519 key: {type(exc).__name__}"
+                ) from exc
+            point = public[Attribute.EC_POINT]
+        return Ed25519PublicMultikey.from_raw(_edwards_point(bytes(point)))
+
+    def signer(
+        self, label: str, *, verification_method: str, public: Ed25519PublicMultikey
+    ) -> Pkcs11Signer:
+        from pkcs11 import ObjectClass, PKCS11Error
+
+        with self._lock:
+            session = self._open()
+            try:
+                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+            except PKCS11Error as exc:
+                raise KeyStoreError(
+                    f"the PKCS#11 token has no private key {label!r} ({type(exc).__name__})"
+                ) from exc
+        return Pkcs11Signer(self, private, verification_method, public)
+
+    def sign(self, private: Any, data: bytes) -> bytes:
+        from pkcs11 import Mechanism
+
+        with self._lock:
+            signature: bytes = private.sign(data, mechanism=Mechanism.EDDSA)
+        return signature
+
+
+class Pkcs11Signer:
+    """A ``Signer`` whose key stays in the token."""
+
+    __slots__ = ("_private", "_store", "public", "verification_method")
+
+    def __init__(
+        self,
+        store: Pkcs11KeyStore,
+        private: Any,
+        verification_method: str,
+        public: Ed25519PublicMultikey,
+    ) -> None:
+        self._store = store
+        self._private = private
+        self.verification_method = verification_method
+        self.public = public
+
+    def sign(self, data: bytes) -> bytes:
+        return self._store.sign(self._private, data)
+
+    def __repr__(self) -> str:
+        return f"Pkcs11Signer({self.verification_method!r})"
+
+
+def key_stores(settings: Settings, database: KeyStore | None = None) -> SigningKeyStores:
+    """The stores the settings configure (the database store always)."""
+    token = None
+    if settings.pkcs11_module:
+        if not settings.pkcs11_token_label or settings.pkcs11_pin is None:
+            raise KeyStoreError(
+                "SKILLCRED_PKCS11_MODULE needs SKILLCRED_PKCS11_TOKEN_LABEL "
+                "and SKILLCRED_PKCS11_PIN"
+            )
+        token = Pkcs11KeyStore(
+            settings.pkcs11_module,
+            settings.pkcs11_token_label,
+            settings.pkcs11_pin.get_secret_value(),
+        )
+    return SigningKeyStores(database or KeyStore(settings.master_keys()), token)

@@ -6,9 +6,9 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from threading import Lock
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -17,16 +17,17 @@ from sqlalchemy.orm import Session
 
 from skillcred.core.datetimes import utc_now
 from skillcred.core.dids.key import did_key_for, did_key_verification_method
-from skillcred.core.keys import Ed25519KeyPair
+from skillcred.core.keys import Signer
 from skillcred.errors import (
     AuthenticationError,
     ConflictError,
     KeyStoreError,
     NotFoundError,
+    ProviderSuspendedError,
     RequestError,
 )
 from skillcred.services import audit
-from skillcred.services.keystore import KeyStore
+from skillcred.services.keystore import STORES, NewKey, SigningKeyStores
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import ApiKey, Provider, ProviderDid, SigningKey
@@ -63,8 +64,61 @@ class RegisteredProvider:
     api_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """An API key as created: the secret is shown this once and never stored."""
+
+    row: ApiKey
+    api_key: str
+
+
+#: API key names: what an operator types to tell keys apart
+_KEY_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
+#: the latest expiry an API key can be given
+MAX_LIFETIME = timedelta(days=36525)
+#: the longest grace period a rotated API key keeps working for
+MAX_GRACE = timedelta(days=90)
+
+
+def ensure_active(provider: Provider) -> None:
+    """A suspended provider issues nothing and changes no status."""
+    if provider.suspended_at is not None:
+        raise ProviderSuspendedError(
+            f"provider {provider.slug!r} is suspended by the operator"
+            + (f" ({provider.suspension_reason})" if provider.suspension_reason else "")
+            + ": it cannot issue credentials or change their status until it is reinstated"
+        )
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else aware(moment).isoformat().replace("+00:00", "Z")
+
+
+def aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes: they were written in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def api_key_json(row: ApiKey, now: datetime) -> dict[str, Any]:
+    revoked = row.revoked_at is not None and aware(row.revoked_at) <= now
+    expired = row.expires_at is not None and aware(row.expires_at) <= now
+    state = "revoked" if revoked else "expired" if expired else "active"
+    if state == "active" and row.revoked_at is not None:
+        state = "grace"  # rotated: still accepted until revokedAt
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "createdAt": iso(row.created_at),
+        "lastUsedAt": iso(row.last_used_at),
+        "expires": iso(row.expires_at),
+        "revokedAt": iso(row.revoked_at),
+        "state": state,
+    }
+
+
 class ProviderService:
-    def __init__(self, session: Session, *, keystore: KeyStore, base_url: str) -> None:
+    def __init__(self, session: Session, *, keystore: SigningKeyStores, base_url: str) -> None:
         self.session = session
         self.keystore = keystore
         self.base_url = base_url
@@ -72,8 +126,16 @@ class ProviderService:
         self.signing_keys = SigningKeys(session)
 
     def create(
-        self, *, slug: str, name: str, did_method: DidMethod = "key", actor: str = "operator"
+        self,
+        *,
+        slug: str,
+        name: str,
+        did_method: DidMethod = "key",
+        actor: str = "operator",
+        key_store: str = "database",
     ) -> RegisteredProvider:
+        """A provider, its first signing key (in ``key_store``: "database" or "pkcs11";
+        its later keys are made in the same store) and its first API key."""
         if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
             raise RequestError(
                 "slug must be 1-64 characters of lowercase letters, digits and '-', "
@@ -85,10 +147,13 @@ class ProviderService:
             raise RequestError("didMethod must be 'key' or 'web'")
         if self.providers.by_slug(slug) is not None:
             raise ConflictError(f"a provider with the slug {slug!r} exists already")
+        if key_store not in STORES:
+            raise RequestError(f"keyStore must be one of {', '.join(STORES)}, not {key_store!r}")
         now = utc_now()
         provider_id = str(uuid.uuid4())
-        pair = Ed25519KeyPair.generate()
-        did = did_key_for(pair.public) if did_method == "key" else did_web_for(self.base_url, slug)
+        key_id = str(uuid.uuid4())
+        new = self.keystore.new_key(key_id, key_store)
+        did = did_key_for(new.public) if did_method == "key" else did_web_for(self.base_url, slug)
         provider = Provider(
             id=provider_id,
             slug=slug,
@@ -103,8 +168,8 @@ class ProviderService:
             )
         except DuplicateError as exc:
             raise ConflictError(f"a provider with the slug {slug!r} exists already") from exc
-        key = self._store_key(provider, pair, now)
-        api_key = self.new_api_key(provider)
+        key = self._store_key(provider, key_id, new, now)
+        api_key = self.new_api_key(provider, name="initial").api_key
         audit.record(
             self.session,
             actor=actor,
@@ -115,41 +180,206 @@ class ProviderService:
                 "slug": slug,
                 "name": provider.name,
                 "verificationMethod": key.verification_method,
+                "keyStore": key.store,
             },
             at=now,
         )
         return RegisteredProvider(provider, api_key)
 
-    def new_api_key(self, provider: Provider) -> str:
+    def new_api_key(
+        self, provider: Provider, *, name: str | None = None, expires: datetime | None = None
+    ) -> NewApiKey:
         api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        ApiKeys(self.session).add(
-            ApiKey(
-                id=str(uuid.uuid4()),
-                provider_id=provider.id,
-                key_hash=hash_api_key(api_key),
-                prefix=api_key[:10],
-                created_at=utc_now(),
-            )
+        row = ApiKey(
+            id=str(uuid.uuid4()),
+            provider_id=provider.id,
+            key_hash=hash_api_key(api_key),
+            prefix=api_key[:10],
+            created_at=utc_now(),
+            name=name,
+            expires_at=expires,
         )
-        return api_key
+        ApiKeys(self.session).add(row)
+        return NewApiKey(row, api_key)
 
-    def _store_key(self, provider: Provider, pair: Ed25519KeyPair, now: datetime) -> SigningKey:
+    # --- API keys ---------------------------------------------------------------------
+
+    def create_api_key(
+        self,
+        provider: Provider,
+        *,
+        name: str | None,
+        expires: datetime | None,
+        actor: str,
+        replaces: str | None = None,
+    ) -> NewApiKey:
+        now = utc_now()
+        if name is not None and (not isinstance(name, str) or not _KEY_NAME.fullmatch(name)):
+            raise RequestError("name must be 1-100 characters without control characters")
+        if expires is not None:
+            if expires.tzinfo is None:
+                raise RequestError("expires must be a date-time with a time zone (e.g. ...Z)")
+            if expires <= now:
+                raise RequestError(f"expires ({iso(expires)}) must lie in the future")
+            if expires > now + MAX_LIFETIME:
+                raise RequestError("expires must lie within 100 years (leave it out: no expiry)")
+        created = self.new_api_key(provider, name=name, expires=expires)
+        audit.record(
+            self.session,
+            actor=actor,
+            action="api-key.created",
+            provider_id=provider.id,
+            subject=created.row.id,
+            data={
+                "name": name,
+                "prefix": created.row.prefix,
+                "expires": iso(expires),
+                **({"replaces": replaces} if replaces else {}),
+            },
+            at=now,
+        )
+        return created
+
+    def api_key(self, provider: Provider, key_id: str) -> ApiKey:
+        row = ApiKeys(self.session).get(provider.id, key_id)
+        if row is None:
+            raise NotFoundError(f"provider {provider.slug!r} has no API key {key_id!r}")
+        return row
+
+    def api_keys(self, provider: Provider) -> list[dict[str, Any]]:
+        now = utc_now()
+        return [api_key_json(row, now) for row in ApiKeys(self.session).all_for(provider.id)]
+
+    def revoke_api_key(
+        self, provider: Provider, key_id: str, *, actor: str, reason: str | None = None
+    ) -> ApiKey:
+        """Refused from now on (by every worker within the directory's cache TTL)."""
+        row = self.api_key(provider, key_id)
+        now = utc_now()
+        if row.revoked_at is not None and aware(row.revoked_at) <= now:
+            return row  # revoked already: nothing changes, nothing is recorded
+        row.revoked_at = now
+        self.session.flush()
+        audit.record(
+            self.session,
+            actor=actor,
+            action="api-key.revoked",
+            provider_id=provider.id,
+            subject=row.id,
+            reason=reason,
+            data={"name": row.name, "prefix": row.prefix},
+            at=now,
+        )
+        return row
+
+    def rotate_api_key(
+        self,
+        provider: Provider,
+        key_id: str,
+        *,
+        grace: timedelta,
+        actor: str,
+        name: str | None = None,
+        expires: datetime | None = None,
+    ) -> tuple[NewApiKey, ApiKey]:
+        """A new key; the old one keeps working for ``grace``, then is refused."""
+        if grace < timedelta(0) or grace > MAX_GRACE:
+            raise RequestError(
+                f"graceSeconds must be between 0 and {int(MAX_GRACE.total_seconds())}"
+            )
+        old = self.api_key(provider, key_id)
+        now = utc_now()
+        if old.revoked_at is not None and aware(old.revoked_at) <= now:
+            raise ConflictError(f"API key {key_id!r} is revoked; create a new key instead")
+        if old.expires_at is not None and aware(old.expires_at) <= now:
+            raise ConflictError(f"API key {key_id!r} has expired; create a new key instead")
+        until = now + grace
+        if old.revoked_at is None or aware(old.revoked_at) > until:
+            old.revoked_at = until
+        created = self.create_api_key(
+            provider,
+            name=name if name is not None else old.name,
+            expires=expires,
+            actor=actor,
+            replaces=old.id,
+        )
+        self.session.flush()
+        audit.record(
+            self.session,
+            actor=actor,
+            action="api-key.rotated",
+            provider_id=provider.id,
+            subject=old.id,
+            data={
+                "replacedBy": created.row.id,
+                "graceSeconds": int(grace.total_seconds()),
+                "validUntil": iso(old.revoked_at),
+            },
+            at=now,
+        )
+        return created, old
+
+    # --- suspension -------------------------------------------------------------------
+
+    def suspend(self, provider: Provider, *, actor: str, reason: str | None = None) -> bool:
+        """No issuance, no status changes from now on (within the directory's cache TTL
+        on every worker); what the provider issued keeps verifying. False: it was."""
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 1000):
+            raise RequestError("reason must be a string of at most 1000 characters")
+        if provider.suspended_at is not None:
+            return False
+        now = utc_now()
+        provider.suspended_at = now
+        provider.suspension_reason = reason
+        self.session.flush()
+        audit.record(
+            self.session,
+            actor=actor,
+            action="provider.suspended",
+            provider_id=provider.id,
+            subject=provider.did,
+            reason=reason,
+            data={"slug": provider.slug},
+            at=now,
+        )
+        return True
+
+    def reinstate(self, provider: Provider, *, actor: str, reason: str | None = None) -> bool:
+        if provider.suspended_at is None:
+            return False
+        now = utc_now()
+        provider.suspended_at = None
+        provider.suspension_reason = None
+        self.session.flush()
+        audit.record(
+            self.session,
+            actor=actor,
+            action="provider.reinstated",
+            provider_id=provider.id,
+            subject=provider.did,
+            reason=reason,
+            data={"slug": provider.slug},
+            at=now,
+        )
+        return True
+
+    def _store_key(self, provider: Provider, key_id: str, new: NewKey, now: datetime) -> SigningKey:
         if provider.did_method == "key":
-            controller = did_key_for(pair.public)
-            method = did_key_verification_method(pair.public)
+            controller = did_key_for(new.public)
+            method = did_key_verification_method(new.public)
         else:
             controller = provider.did
-            method = f"{provider.did}#{pair.public.multibase}"
-        key_id = str(uuid.uuid4())
-        sealed, master_key_id = self.keystore.seal(key_id, pair.seed())
+            method = f"{provider.did}#{new.public.multibase}"
         row = SigningKey(
             id=key_id,
             provider_id=provider.id,
             verification_method=method,
             controller=controller,
-            public_key_multibase=pair.public.multibase,
-            encrypted_secret=sealed,
-            master_key_id=master_key_id,
+            public_key_multibase=new.public.multibase,
+            encrypted_secret=new.encrypted_secret,
+            master_key_id=new.master_key_id,
+            store=new.store,
+            store_ref=new.store_ref,
             created_at=now,
         )
         self.signing_keys.add(row)
@@ -163,17 +393,20 @@ class ProviderService:
         providers keep their DID and list the old key beside the new one."""
         now = utc_now()
         previous = self.signing_keys.current(provider.id)
+        earlier = self.signing_keys.all_for(provider.id)
+        store = earlier[-1].store if earlier else "database"
         self.signing_keys.retire_all(provider.id, now)
-        pair = Ed25519KeyPair.generate()
+        key_id = str(uuid.uuid4())
+        new = self.keystore.new_key(key_id, store)
         if provider.did_method == "key":
             old_did = provider.did
             self.providers.retire_dids(provider.id, now)
             StatusLists(self.session).close_open_lists(provider.id, old_did)
-            provider.did = did_key_for(pair.public)
+            provider.did = did_key_for(new.public)
             self.providers.add_did(
                 ProviderDid(did=provider.did, provider_id=provider.id, created_at=now)
             )
-        row = self._store_key(provider, pair, now)
+        row = self._store_key(provider, key_id, new, now)
         self.session.flush()
         audit.record(
             self.session,
@@ -196,11 +429,17 @@ class ProviderService:
             raise NotFoundError(f"there is no provider {slug!r}")
         return provider
 
-    def did_document(self, slug: str) -> dict[str, Any]:
-        """The did:web document: every key the provider ever signed with stays listed."""
+    def did_document(self, slug: str, *, with_compromised: bool = False) -> dict[str, Any]:
+        """The did:web document: every key the provider ever signed with stays listed
+        (rotation retires a key from signing, not from verifying), except that a key
+        reported compromised leaves the verification relationships, so that no verifier
+        accepts a proof it makes. ``with_compromised``: this service's own verifier's
+        view, which keeps them so that it can tell, from its issuance records, what such
+        a key signed before the compromise (see services.compromise)."""
         provider = self.by_slug(slug)
         if provider.did_method != "web":
             raise NotFoundError(f"provider {slug!r} uses did:key; it has no did:web document")
+        keys = self.signing_keys.all_for(provider.id)
         methods = [
             {
                 "id": key.verification_method,
@@ -208,9 +447,13 @@ class ProviderService:
                 "controller": provider.did,
                 "publicKeyMultibase": key.public_key_multibase,
             }
-            for key in self.signing_keys.all_for(provider.id)
+            for key in keys
         ]
-        ids = [m["id"] for m in methods]
+        ids = [
+            key.verification_method
+            for key in keys
+            if with_compromised or key.compromised_at is None
+        ]
         return {
             "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
             "id": provider.did,
@@ -231,12 +474,18 @@ class ProviderService:
                 d.did for d in self.providers.dids(provider.id) if d.did != provider.did
             ],
             "createdAt": provider.created_at.isoformat() if provider.created_at else None,
+            "suspended": provider.suspended_at is not None,
+            "suspendedAt": iso(provider.suspended_at),
+            "suspensionReason": provider.suspension_reason,
         }
 
 
-#: how long a worker trusts what it read of a provider (its API keys, its signing key):
-#: a rotation or a revoked API key reaches every worker and instance within this
-PROVIDER_CACHE_SECONDS = 2.0
+#: how long each worker trusts what it read about an API key, a provider (suspended?) and
+#: its signing key: a revoked API key, a suspension or a rotated key takes effect on every
+#: instance within this bound
+CACHE_TTL_SECONDS = 2.0
+#: an API key's last use is written when the stored one is older than this
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ProviderDirectory:
@@ -247,9 +496,16 @@ class ProviderDirectory:
     effect everywhere within ``ttl``.
     """
 
-    def __init__(self, database: Database, *, ttl: float = PROVIDER_CACHE_SECONDS):
+    def __init__(
+        self,
+        database: Database,
+        *,
+        ttl: float = CACHE_TTL_SECONDS,
+        touch: Callable[[str, datetime], None] | None = None,
+    ):
         self._database = database
         self._ttl = ttl
+        self._touch = touch
         self._providers = TtlCache()
         self._keys = TtlCache()
 
@@ -258,11 +514,20 @@ class ProviderDirectory:
         cached: Provider | None = self._providers.get(digest)
         if cached is not None:
             return cached
+        now = utc_now()
         with self._database.reading() as session:
-            provider = Providers(session).by_api_key_hash(digest)
-        if provider is None:
-            raise AuthenticationError("the API key is not valid")
-        self._providers.put(digest, provider, self._ttl)
+            found = Providers(session).by_api_key_hash(digest, now)
+        if found is None:
+            raise AuthenticationError("the API key is not valid (unknown, revoked or expired)")
+        provider, key = found
+        # Kept no longer than the key is in force: an expiry or the end of a rotated
+        # key's grace period is honoured to the second, not within the TTL.
+        ends = [aware(t) for t in (key.revoked_at, key.expires_at) if t is not None]
+        ttl = min([self._ttl, *((t - now).total_seconds() for t in ends)])
+        self._providers.put(digest, provider, ttl)
+        last = key.last_used_at
+        if self._touch is not None and (last is None or now - aware(last) > LAST_USED_PRECISION):
+            self._touch(key.id, now)
         return provider
 
     def signing_key(self, provider: Provider) -> SigningKey:
@@ -282,30 +547,24 @@ class ProviderDirectory:
 
 
 class SignerCache:
-    """Decrypted signing keys, per worker process, by signing key row id.
+    """Signers for signing keys, per worker process, by signing key row id.
 
-    Keys never leave the process unencrypted; caching spares an AES-GCM open and a key
-    import per credential.
+    Database keys never leave the process unencrypted; caching spares an AES-GCM open
+    and a key import per credential. Token keys are handles: the key stays in the token.
     """
 
-    def __init__(self, keystore: KeyStore) -> None:
-        self._keystore = keystore
-        self._pairs: dict[str, Ed25519KeyPair] = {}
+    def __init__(self, stores: SigningKeyStores) -> None:
+        self._stores = stores
+        self._signers: dict[str, Signer] = {}
         self._lock = Lock()
 
-    def signer_for(self, key: SigningKey) -> Ed25519KeyPair:
-        pair = self._pairs.get(key.id)
-        if pair is None:
-            pair = self._keystore.open(
-                key.id,
-                key.encrypted_secret,
-                key.master_key_id,
-                controller=key.controller,
-                verification_method=key.verification_method,
-            )
+    def signer_for(self, key: SigningKey) -> Signer:
+        signer = self._signers.get(key.id)
+        if signer is None:
+            signer = self._stores.signer(key)
             with self._lock:
-                self._pairs[key.id] = pair
-        return pair
+                self._signers[key.id] = signer
+        return signer
 
 
 def provider_json(registered: RegisteredProvider, service: ProviderService) -> Mapping[str, Any]:

@@ -9,7 +9,7 @@ import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,8 +22,9 @@ from skillcred.core.verifying import Verifier
 from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
 from skillcred.services.batch_jobs import BatchJobService, BatchJobWorker
+from skillcred.services.compromise import KeyReports
 from skillcred.services.issuance import IssuanceService
-from skillcred.services.keystore import KeyStore
+from skillcred.services.keystore import KeyStore, SigningKeyStores, key_stores
 from skillcred.services.offers import OfferService
 from skillcred.services.presentation_requests import PresentationRequestService, load_identity
 from skillcred.services.providers import (
@@ -41,6 +42,7 @@ from skillcred.services.verification import BudgetedVerifier, build_verifier
 from skillcred.settings import MasterKey, Settings
 from skillcred.storage.db import Database, open_database
 from skillcred.storage.models import Provider
+from skillcred.storage.repositories import ApiKeys
 from skillcred.storage.writer import BatchWriter
 
 
@@ -111,7 +113,7 @@ def service_loader(settings: Settings) -> DocumentLoader:
 class AppContext:
     settings: Settings
     database: Database
-    keystore: KeyStore
+    keystore: SigningKeyStores
     loader: DocumentLoader
     signers: SignerCache = field(init=False)
     directory: ProviderDirectory = field(init=False)
@@ -136,7 +138,13 @@ class AppContext:
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
         self.writer = BatchWriter(self.database)
-        self.directory = ProviderDirectory(self.database)
+        writer = self.writer
+
+        def touch(api_key_id: str, at: datetime) -> None:
+            # Off the request path: the group commit writes it with other work.
+            writer.submit(lambda session: ApiKeys(session).touch(api_key_id, at))
+
+        self.directory = ProviderDirectory(self.database, touch=touch)
         self.status = StatusService(
             self.database,
             writer=self.writer,
@@ -164,6 +172,7 @@ class AppContext:
             schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
             limits=self.settings.verification_limits,
+            keys=KeyReports(self.database),
         )
         self.verification = BudgetedVerifier(
             self.verifier,
@@ -223,7 +232,9 @@ class AppContext:
             return None
         with self.database.reading() as session:
             try:
-                return self.providers(session).did_document(did[len(prefix) :])
+                return self.providers(session).did_document(
+                    did[len(prefix) :], with_compromised=True
+                )
             except NotFoundError:
                 return None
 
@@ -249,9 +260,9 @@ class AppContext:
         """``verify_only``: no master key is read or made (nothing will be signed; any
         attempt to open a signing key fails)."""
         keystore = (
-            KeyStore([MasterKey("unavailable", secrets.token_bytes(32))])
+            SigningKeyStores(KeyStore([MasterKey("unavailable", secrets.token_bytes(32))]))
             if verify_only
-            else KeyStore(settings.master_keys())
+            else key_stores(settings)
         )
         return cls(
             settings=settings,

@@ -24,7 +24,7 @@ import random
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +46,7 @@ from skillcred.core.status_list import (
 )
 from skillcred.errors import ConflictError, NotFoundError, RequestError
 from skillcred.services import audit, metrics
-from skillcred.services.providers import SignerCache
+from skillcred.services.providers import SignerCache, ensure_active
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
 from skillcred.storage.models import Provider, StatusEntryRecord, StatusList
@@ -306,6 +306,7 @@ class StatusService:
         reason: str | None,
         actor: str,
     ) -> ChangeResult:
+        ensure_active(provider)
         credential = Credentials(session).get(provider.id, credential_id)
         if credential is None:
             raise NotFoundError(
@@ -359,6 +360,65 @@ class StatusService:
         metrics.STATUS_CHANGES.labels(purpose, str(status).lower()).inc()
         return ChangeResult(credential_id, purpose, status, True, url)
 
+    def revoke_many(
+        self,
+        session: Session,
+        provider: Provider,
+        credentials: Sequence[tuple[str, str]],
+        *,
+        reason: str,
+        actor: str,
+        data: Mapping[str, Any],
+    ) -> dict[str, tuple[bool, bool]]:
+        """Revoke many credentials (row id, credential id) in the caller's transaction:
+        each list is locked once and each entry changed as one small row. Answers, by
+        credential id, (has a revocation entry, was changed now)."""
+        lists = StatusLists(session)
+        entries = lists.entries_of(
+            provider.id, [row for row, _ in credentials], (REVOCATION, MESSAGE)
+        )
+        by_list: dict[str, list[tuple[str, int]]] = {}
+        ids = dict(credentials)
+        for row_id, list_id, index in entries:
+            by_list.setdefault(list_id, []).append((ids[row_id], index))
+        answer = {credential_id: (False, False) for _, credential_id in credentials}
+        now = self.clock()
+        for list_id in sorted(by_list):
+            status_list = lists.public_for_update(list_id)
+            assert status_list is not None
+            revoked_value = MESSAGE_VALUES["revoked"] if status_list.purpose == MESSAGE else 1
+            changed: list[tuple[str, int]] = []
+            version = status_list.version
+            for credential_id, index in sorted(by_list[list_id], key=lambda item: item[1]):
+                if lists.status_of(list_id, index, lock=True) == revoked_value:
+                    answer[credential_id] = (True, False)
+                    continue
+                version = lists.set_status(list_id, index, revoked_value)
+                changed.append((credential_id, index))
+                answer[credential_id] = (True, True)
+            if not changed:
+                continue
+            url = self.list_url(list_id)
+            for credential_id, index in changed:
+                audit.record(
+                    session,
+                    actor=actor,
+                    action="credential.revoked",
+                    provider_id=provider.id,
+                    subject=credential_id,
+                    reason=reason,
+                    data={
+                        "statusListCredential": url,
+                        "statusListIndex": index,
+                        "version": version,
+                        **data,
+                    },
+                    at=now,
+                )
+            metrics.STATUS_CHANGES.labels(REVOCATION, "true").inc(len(changed))
+        session.flush()
+        return answer
+
     # --- the list credential ---------------------------------------------------------
 
     def list_document(self, list_id: str) -> bytes:
@@ -402,6 +462,8 @@ class StatusService:
     def _list_key(self, session: Session, status_list: StatusList) -> Any:
         keys = SigningKeys(session)
         provider_key = keys.current(status_list.provider_id)
+        if provider_key is not None and provider_key.compromised_at is not None:
+            provider_key = None
         if provider_key is not None and provider_key.controller == status_list.issuer:
             return provider_key
         # A did:key provider rotated: the list stays under the DID its credentials name,

@@ -18,7 +18,13 @@ from skillcred.core.dids.web import WebDidResolver
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.proofs import Problem
 from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, parse_entry, read_status
-from skillcred.core.verifying import Limits, StatusOutcome, VerificationResult, Verifier
+from skillcred.core.verifying import (
+    KeyStatusChecker,
+    Limits,
+    StatusOutcome,
+    VerificationResult,
+    Verifier,
+)
 from skillcred.errors import (
     DataModelError,
     DidNotResolvedError,
@@ -211,6 +217,7 @@ def build_verifier(
     status_ttl_seconds: float = 300.0,
     clock: Callable[[], datetime] = utc_now,
     limits: Limits | None = None,
+    keys: KeyStatusChecker | None = None,
 ) -> Verifier:
     resolver = MethodResolver({"web": CachedWebResolver(fetcher, local=local_did)})
     list_verifier = Verifier(loader=loader, resolver=resolver, clock=clock)
@@ -225,6 +232,7 @@ def build_verifier(
         loader=loader,
         resolver=resolver,
         status=checker,
+        keys=keys,
         trust=trust,
         schemas=schemas,
         clock=clock,

@@ -48,6 +48,10 @@ class Provider(Base):
     #: the DID credentials are issued under now (did:key changes on key rotation)
     did: Mapped[str] = mapped_column(String(512), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: set while the provider is suspended: no issuance, no status changes (what it
+    #: issued keeps verifying)
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ProviderDid(Base):
@@ -62,7 +66,9 @@ class ProviderDid(Base):
 
 
 class SigningKey(Base):
-    """An Ed25519 signing key; the secret is AES-256-GCM encrypted under a master key."""
+    """An Ed25519 signing key. In the ``database`` store the secret is AES-256-GCM
+    encrypted under a master key; in the ``pkcs11`` store it never leaves the token and
+    ``store_ref`` names it there (``encrypted_secret`` is then empty)."""
 
     __tablename__ = "signing_keys"
 
@@ -71,11 +77,19 @@ class SigningKey(Base):
     verification_method: Mapped[str] = mapped_column(String(700), unique=True)
     controller: Mapped[str] = mapped_column(String(512))
     public_key_multibase: Mapped[str] = mapped_column(String(64))
-    encrypted_secret: Mapped[bytes] = mapped_column(LargeBinary)
-    master_key_id: Mapped[str] = mapped_column(String(64))
+    encrypted_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: set when a newer key replaces it; the key then only verifies, never signs
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: where the private key lives: "database" (sealed here) or "pkcs11" (in a token)
+    store: Mapped[str] = mapped_column(String(16), server_default=text("'database'"))
+    store_ref: Mapped[str | None] = mapped_column(String(200))
+    #: when the operator reported the key compromised (it then signs nothing more and
+    #: leaves the did:web document's verification relationships)
+    compromised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: from when on it is to be distrusted; None with ``compromised_at`` set: entirely
+    compromised_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiKey(Base):
@@ -89,7 +103,13 @@ class ApiKey(Base):
     #: the first characters, to tell keys apart in listings
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: from when on the key is refused; a future time while a rotated key's grace runs
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the operator's label for the key ("ci", "issuing office")
+    name: Mapped[str | None] = mapped_column(String(100))
+    #: precise to about a minute (the write is skipped when the last is more recent)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IssuedCredential(Base):

@@ -106,12 +106,20 @@ class Providers:
     def all(self) -> Sequence[Provider]:
         return self.session.scalars(select(Provider).order_by(Provider.slug)).all()
 
-    def by_api_key_hash(self, key_hash: str) -> Provider | None:
-        return self.session.scalar(
-            select(Provider)
+    def by_api_key_hash(self, key_hash: str, now: datetime) -> tuple[Provider, ApiKey] | None:
+        """The provider and its API key with this hash, if the key is in force at ``now``:
+        not revoked (a rotated key's ``revoked_at`` lies ahead until its grace ends), not
+        expired."""
+        row = self.session.execute(
+            select(Provider, ApiKey)
             .join(ApiKey, ApiKey.provider_id == Provider.id)
-            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-        )
+            .where(
+                ApiKey.key_hash == key_hash,
+                or_(ApiKey.revoked_at.is_(None), ApiKey.revoked_at > now),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
 
     def owner_of_did(self, did: str) -> tuple[Provider, ProviderDid] | None:
         row = self.session.execute(
@@ -146,6 +154,17 @@ class ApiKeys:
         self.session.add(key)
         flush_or_duplicate(self.session)
 
+    def get(self, provider_id: str, key_id: str) -> ApiKey | None:
+        return self.session.scalar(owned_by(ApiKey, provider_id).where(ApiKey.id == key_id))
+
+    def all_for(self, provider_id: str) -> Sequence[ApiKey]:
+        return self.session.scalars(
+            owned_by(ApiKey, provider_id).order_by(ApiKey.created_at, ApiKey.id)
+        ).all()
+
+    def touch(self, key_id: str, at: datetime) -> None:
+        self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+
 
 class SigningKeys:
     def __init__(self, session: Session) -> None:
@@ -177,6 +196,38 @@ class SigningKeys:
             owned_by(SigningKey, provider_id).order_by(SigningKey.created_at)
         ).all()
 
+    def by_verification_method(self, verification_method: str) -> SigningKey | None:
+        """A key by its verification method (public: every key is in a DID document)."""
+        return self.session.scalar(
+            select(SigningKey).where(SigningKey.verification_method == verification_method)
+        )
+
+    def compromised(self) -> Sequence[SigningKey]:
+        return self.session.scalars(
+            select(SigningKey).where(SigningKey.compromised_at.is_not(None))
+        ).all()
+
+    def every_key(self) -> Sequence[SigningKey]:
+        """All keys of all providers (for the operator's rewrap and check)."""
+        return self.session.scalars(select(SigningKey).order_by(SigningKey.id)).all()
+
+    def sealed_under_other_than(
+        self, master_key_id: str, *, after: str, limit: int
+    ) -> Sequence[SigningKey]:
+        """Database-store keys not sealed under ``master_key_id``, in id order after
+        ``after``, locked for the rewrap of one batch."""
+        return self.session.scalars(
+            select(SigningKey)
+            .where(
+                SigningKey.store == "database",
+                SigningKey.master_key_id != master_key_id,
+                SigningKey.id > after,
+            )
+            .order_by(SigningKey.id)
+            .limit(limit)
+            .with_for_update()
+        ).all()
+
     def retire_all(self, provider_id: str, at: datetime) -> None:
         self.session.execute(
             update(SigningKey)
@@ -203,6 +254,22 @@ class Credentials:
                 IssuedCredential.credential_id == credential_id
             )
         )
+
+    def signed_with(
+        self, provider_id: str, verification_method: str, *, since: datetime | None
+    ) -> Sequence[tuple[str, str, datetime]]:
+        """(row id, credential id, issued at) of the credentials a key signed, from
+        ``since`` on (all of them when None), oldest first."""
+        query = select(
+            IssuedCredential.id, IssuedCredential.credential_id, IssuedCredential.issued_at
+        ).where(
+            IssuedCredential.provider_id == provider_id,
+            IssuedCredential.verification_method == verification_method,
+        )
+        if since is not None:
+            query = query.where(IssuedCredential.issued_at >= since)
+        rows = self.session.execute(query.order_by(IssuedCredential.issued_at)).all()
+        return [(str(r[0]), str(r[1]), r[2]) for r in rows]
 
     def by_row_id(self, provider_id: str, row_id: str) -> IssuedCredential | None:
         return self.session.scalar(
@@ -268,6 +335,11 @@ class StatusLists:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def public_for_update(self, list_id: str) -> StatusList | None:
+        """A list by id, its row locked until the transaction ends (changes to many of
+        its entries at once)."""
+        return self.session.get(StatusList, list_id, with_for_update=True)
+
     def open_for_update(self, provider_id: str, purpose: str, issuer: str) -> StatusList | None:
         """The list taking new entries, locked until the transaction ends."""
         return self.session.scalar(
@@ -290,6 +362,14 @@ class StatusLists:
                 StatusList.closed.is_(False),
             )
             .values(closed=True)
+        )
+
+    def invalidate_signatures(self, provider_id: str) -> None:
+        """Every list of the provider is signed afresh when next served."""
+        self.session.execute(
+            update(StatusList)
+            .where(StatusList.provider_id == provider_id)
+            .values(signed_version=-1)
         )
 
     def add(self, status_list: StatusList) -> None:
@@ -388,6 +468,30 @@ class StatusLists:
         StatusEntryRecord.credential_row_id == bindparam("p_row"),
         StatusEntryRecord.provider_id == bindparam("p_provider"),
     )
+
+    def entries_of(
+        self, provider_id: str, credential_row_ids: Sequence[str], purposes: Sequence[str]
+    ) -> list[tuple[str, str, int]]:
+        """(credential row id, list id, index) of the credentials' entries in lists of
+        ``purposes`` (500 credentials a query)."""
+        found: list[tuple[str, str, int]] = []
+        for start in range(0, len(credential_row_ids), 500):
+            chunk = credential_row_ids[start : start + 500]
+            rows = self.session.execute(
+                select(
+                    StatusEntryRecord.credential_row_id,
+                    StatusEntryRecord.list_id,
+                    StatusEntryRecord.index,
+                )
+                .join(StatusList, StatusList.id == StatusEntryRecord.list_id)
+                .where(
+                    StatusEntryRecord.provider_id == provider_id,
+                    StatusEntryRecord.credential_row_id.in_(chunk),
+                    StatusList.purpose.in_(purposes),
+                )
+            ).all()
+            found.extend((str(r[0]), str(r[1]), int(r[2])) for r in rows)
+        return found
 
     def entry_for(
         self, provider_id: str, credential_row_id: str, purposes: Sequence[str]
