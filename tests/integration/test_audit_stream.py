@@ -46,8 +46,7 @@ def check(database: Database) -> tuple[ChainReport, int]:
     """The report, and the peak of Python memory allocated while checking."""
     tracemalloc.start()
     try:
-        with database.reading() as session:
-            report = verify_stored_chain(session)
+        report = verify_stored_chain(database)
         return report, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

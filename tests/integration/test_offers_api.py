@@ -137,8 +137,7 @@ def test_a_wallet_collects_its_skill_once(service: Service, alg: str, use_jwk: b
     assert again.status_code == 401 and error_of(again) == "invalid_token"
     assert stored(service) == 1
     # The offer's events sit in the hash chain like every other.
-    with service.database.reading() as session:
-        assert verify_stored_chain(session).ok
+    assert verify_stored_chain(service.database).ok
 
 
 def test_metadata_names_this_issuer_byte_for_byte_in_two_languages(service: Service) -> None:

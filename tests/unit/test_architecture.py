@@ -52,7 +52,7 @@ def test_core_imports_no_framework_database_or_network() -> None:
 
 def test_only_storage_builds_queries() -> None:
     offenders = []
-    for folder in ("api", "core", "services"):
+    for folder in ("api", "cli", "core", "services"):
         for path in sorted((SRC / folder).rglob("*.py")):
             for name in _imports(path):
                 if name == "sqlalchemy" and any(
@@ -68,6 +68,19 @@ def test_openapi_yaml_is_what_the_app_serves() -> None:
     assert committed == openapi_for_docs(), (
         "openapi.yaml is stale: regenerate it with `skillcred openapi > openapi.yaml`"
     )
+
+
+def test_the_shells_open_no_transactions() -> None:
+    """docs/architecture.md, "The transaction rule": the services open transactions; the
+    HTTP routers and the CLI call them and never hold a database session themselves."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {pattern}"
+        for folder in ("api", "cli")
+        for path in sorted((SRC / folder).rglob("*.py"))
+        for pattern in (".writing()", ".reading()", "Session", "write_sessions", "read_sessions")
+        if pattern in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
 
 
 def test_nothing_below_the_api_imports_it() -> None:

@@ -2,9 +2,8 @@
 
 There are no session dependencies: FastAPI runs a sync dependency's exit in another
 worker thread, and a transaction held across that hop deadlocks once every thread waits
-for the database lock the transaction holds. Each request's transaction is a ``with``
-block inside the one function that does the work (``context.database.writing()``),
-committed before the answer is built.
+for the database lock the transaction holds. Transactions are opened by the services
+(docs/architecture.md, "The transaction rule") and committed before the answer is built.
 """
 
 from __future__ import annotations

@@ -88,10 +88,8 @@ def _context() -> Any:
 
 
 def _provider(context: Any, slug: str) -> Any:
-    from skillcred.storage.repositories import Providers
-
-    with context.database.reading() as session:
-        provider = Providers(session).by_slug(slug)
+    with context.provider_work(write=False) as service:
+        provider = service.providers.by_slug(slug)
     if provider is None:
         _fail(f"there is no provider {slug!r} (skillcred providers list)")
     return provider

@@ -75,16 +75,18 @@ def cmd_providers(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from skillcred.services.keystore import key_stores
-    from skillcred.services.providers import ProviderService, provider_json
+    from skillcred.services.providers import provider_json, provider_work
 
     settings = _settings()
     out = _exclusive_file(args.out) if getattr(args, "out", None) else None
     written = False
     try:
-        with _migrated_database(settings) as database, database.writing() as session:
-            service = ProviderService(
-                session, keystore=key_stores(settings), base_url=settings.base_url
-            )
+        with (
+            _migrated_database(settings) as database,
+            provider_work(
+                database, keystore=key_stores(settings), base_url=settings.base_url
+            ) as service,
+        ):
             command = args.providers_command
             if command == "create":
                 registered = service.create(
@@ -262,10 +264,8 @@ def _compromise(settings: Any, args: argparse.Namespace) -> int:
     since = _date_time(args.since, "--since") if args.since else None
     context = _context()
     try:
-        with context.database.writing() as session:
-            service = context.providers(session)
+        with context.provider_work() as service:
             report = report_compromise(
-                session,
                 service,
                 context.status,
                 service.by_slug(args.provider),
@@ -318,18 +318,10 @@ def cmd_credentials(args: argparse.Namespace) -> int:
 
 def _owner(context: Any, credential_id: str, slug: str | None) -> Any:
     """The provider that issued the credential (``--provider`` when several could have)."""
-    from sqlalchemy import select
-
-    from skillcred.storage.models import IssuedCredential, Provider
-
     if slug is not None:
         return _provider(context, slug)
-    with context.database.reading() as session:
-        owners = session.scalars(
-            select(Provider)
-            .join(IssuedCredential, IssuedCredential.provider_id == Provider.id)
-            .where(IssuedCredential.credential_id == credential_id)
-        ).all()
+    with context.provider_work(write=False) as service:
+        owners = service.providers.issuers_of(credential_id)
     if not owners:
         _fail(f"no provider here has issued a credential with the id {credential_id!r}")
     if len(owners) > 1:
@@ -380,8 +372,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Recompute the audit chain; exit 0 when intact, 1 when any record was altered."""
     from skillcred.services.audit import verify_stored_chain
 
-    with _migrated_database(_settings()) as database, database.reading() as session:
-        report = verify_stored_chain(session)
+    with _migrated_database(_settings()) as database:
+        report = verify_stored_chain(database)
     _print_json(
         {
             "intact": report.ok,

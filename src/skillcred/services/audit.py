@@ -111,23 +111,24 @@ def verify_chain(events: Iterable[AuditEvent], *, head_seq: int, head_hash: str)
     return ChainReport(True, count)
 
 
-def verify_stored_chain(session: Session) -> ChainReport:
+def verify_stored_chain(database: Database) -> ChainReport:
     """Recompute the whole stored chain against its recorded head, streaming it (constant
     memory at any length). Records appended while it runs are past the head it read and
     are left for the next check; a record past the head as it stands at the end was
     added outside the chain."""
-    log = AuditLog(session)
-    head_seq, head_hash = log.stored_head()
-    report = verify_chain(log.stream(up_to=head_seq), head_seq=head_seq, head_hash=head_hash)
-    if report.ok:
-        last = log.last_seq()
-        if last is not None and last > head_seq and last > log.current_head_seq():
-            return ChainReport(
-                False,
-                report.events,
-                head_seq + 1,
-                "records follow the chain's recorded head (added outside the chain)",
-            )
+    with database.reading() as session:
+        log = AuditLog(session)
+        head_seq, head_hash = log.stored_head()
+        report = verify_chain(log.stream(up_to=head_seq), head_seq=head_seq, head_hash=head_hash)
+        if report.ok:
+            last = log.last_seq()
+            if last is not None and last > head_seq and last > log.current_head_seq():
+                return ChainReport(
+                    False,
+                    report.events,
+                    head_seq + 1,
+                    "records follow the chain's recorded head (added outside the chain)",
+                )
     return report
 
 

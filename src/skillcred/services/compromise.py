@@ -88,7 +88,6 @@ def find_key(session: Session, provider: Provider, key_id: str) -> SigningKey:
 
 
 def report_compromise(
-    session: Session,
     providers: ProviderService,
     status: StatusService,
     provider: Provider,
@@ -98,6 +97,8 @@ def report_compromise(
     actor: str,
     reason: str | None = None,
 ) -> CompromiseReport:
+    """In the providers' unit of work (:meth:`AppContext.provider_work`): one transaction."""
+    session = providers.session
     now = utc_now()
     if since is not None:
         if since.tzinfo is None:

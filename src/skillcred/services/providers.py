@@ -6,7 +6,8 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from threading import Lock
@@ -486,6 +487,17 @@ class ProviderService:
 CACHE_TTL_SECONDS = 2.0
 #: an API key's last use is written when the stored one is older than this
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@contextmanager
+def provider_work(
+    database: Database, *, keystore: SigningKeyStores, base_url: str, write: bool = True
+) -> Iterator[ProviderService]:
+    """One unit of work on providers, their keys and API keys: what the service changes in
+    the block commits together when it ends (rolled back if it raises). The service layer
+    opens the transaction; callers never see a session."""
+    with database.writing() if write else database.reading() as session:
+        yield ProviderService(session, keystore=keystore, base_url=base_url)
 
 
 class ProviderDirectory:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import secrets
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from skillcred.services.providers import (
     ProviderService,
     SignerCache,
     did_web_for,
+    provider_work,
 )
 from skillcred.services.remote import GuardedFetcher
 from skillcred.services.skill_issuer import SkillIssuer
@@ -230,16 +232,24 @@ class AppContext:
         prefix = self.did_web_prefix
         if not did.startswith(prefix) or ":" in did[len(prefix) :]:
             return None
-        with self.database.reading() as session:
+        with self.provider_work(write=False) as service:
             try:
-                return self.providers(session).did_document(
-                    did[len(prefix) :], with_compromised=True
-                )
+                return service.did_document(did[len(prefix) :], with_compromised=True)
             except NotFoundError:
                 return None
 
     def providers(self, session: Session) -> ProviderService:
         return ProviderService(session, keystore=self.keystore, base_url=self.settings.base_url)
+
+    @contextmanager
+    def provider_work(self, *, write: bool = True) -> Iterator[ProviderService]:
+        """One unit of work on providers, their keys and API keys: the service's changes in
+        the block commit together when it ends (rolled back if it raises). The service layer
+        opens the transaction; callers never see a session."""
+        with provider_work(
+            self.database, keystore=self.keystore, base_url=self.settings.base_url, write=write
+        ) as service:
+            yield service
 
     def authenticate(self, api_key: str) -> Provider:
         return self.directory.authenticate(api_key)

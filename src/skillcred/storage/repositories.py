@@ -103,6 +103,14 @@ class Providers:
     def by_slug(self, slug: str) -> Provider | None:
         return self.session.scalar(select(Provider).where(Provider.slug == slug))
 
+    def issuers_of(self, credential_id: str) -> Sequence[Provider]:
+        """The providers that issued a credential with this id (ids are unique per provider)."""
+        return self.session.scalars(
+            select(Provider)
+            .join(IssuedCredential, IssuedCredential.provider_id == Provider.id)
+            .where(IssuedCredential.credential_id == credential_id)
+        ).all()
+
     def all(self) -> Sequence[Provider]:
         return self.session.scalars(select(Provider).order_by(Provider.slug)).all()
 

@@ -41,8 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 401: PROBLEM, 403: PROB
     summary="Register a training provider",
 )
 def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         registered = service.create(
             slug=body.slug,
             name=body.name,
@@ -58,8 +57,7 @@ def create_provider(body: ProviderCreate, _admin: AdminOnly, context: Context) -
     "/providers", response_model=list[ProviderOut], responses=ERRORS, summary="List providers"
 )
 def list_providers(_admin: AdminOnly, context: Context) -> Response:
-    with context.database.reading() as session:
-        service = context.providers(session)
+    with context.provider_work(write=False) as service:
         listing = [service.summary(p) for p in service.providers.all()]
     return json_response(listing)
 
@@ -71,8 +69,7 @@ def list_providers(_admin: AdminOnly, context: Context) -> Response:
     summary="Give a provider a new signing key",
 )
 def rotate_key(slug: str, _admin: AdminOnly, context: Context) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         provider = service.by_slug(slug)
         service.rotate_key(provider, actor="operator:admin-api")
         summary = service.summary(provider)
@@ -99,8 +96,7 @@ def create_api_key(
     slug: str, _admin: AdminOnly, context: Context, body: ApiKeyCreate | None = None
 ) -> Response:
     body = body or ApiKeyCreate()
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         provider = service.by_slug(slug)
         created = service.create_api_key(
             provider, name=body.name, expires=body.expires, actor=ACTOR
@@ -125,8 +121,7 @@ def _created(key_id: str, name: str | None, api_key: str, row: Any) -> dict[str,
     summary="List a provider's API keys (never the keys themselves)",
 )
 def list_api_keys(slug: str, _admin: AdminOnly, context: Context) -> Response:
-    with context.database.reading() as session:
-        service = context.providers(session)
+    with context.provider_work(write=False) as service:
         listing = service.api_keys(service.by_slug(slug))
     return json_response(listing)
 
@@ -139,8 +134,7 @@ def list_api_keys(slug: str, _admin: AdminOnly, context: Context) -> Response:
     description="Refused from now on. " + BOUND,
 )
 def revoke_api_key(slug: str, key_id: str, _admin: AdminOnly, context: Context) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         row = service.revoke_api_key(service.by_slug(slug), key_id, actor=ACTOR)
         answer = api_key_json(row, utc_now())
     context.directory.forget()
@@ -161,8 +155,7 @@ def revoke_api_key(slug: str, key_id: str, _admin: AdminOnly, context: Context) 
 def rotate_api_key(
     slug: str, key_id: str, body: ApiKeyRotate, _admin: AdminOnly, context: Context
 ) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         created, old = service.rotate_api_key(
             service.by_slug(slug),
             key_id,
@@ -193,8 +186,7 @@ def rotate_api_key(
 def suspend_provider(
     slug: str, _admin: AdminOnly, context: Context, body: ProviderSuspend | None = None
 ) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         provider = service.by_slug(slug)
         service.suspend(provider, actor=ACTOR, reason=body.reason if body else None)
         summary = service.summary(provider)
@@ -211,8 +203,7 @@ def suspend_provider(
 def reinstate_provider(
     slug: str, _admin: AdminOnly, context: Context, body: ProviderSuspend | None = None
 ) -> Response:
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         provider = service.by_slug(slug)
         service.reinstate(provider, actor=ACTOR, reason=body.reason if body else None)
         summary = service.summary(provider)
@@ -242,10 +233,8 @@ def compromise_key(
     body: KeyCompromise | None = None,
 ) -> Response:
     body = body or KeyCompromise()
-    with context.database.writing() as session:
-        service = context.providers(session)
+    with context.provider_work() as service:
         report = report_compromise(
-            session,
             service,
             context.status,
             service.by_slug(slug),

@@ -149,8 +149,8 @@ def get_schema(name: str, request: Request) -> Response:
     summary="A did:web provider's DID document",
 )
 def did_document(slug: str, context: Context) -> Response:
-    with context.database.reading() as session:
-        document = context.providers(session).did_document(slug)
+    with context.provider_work(write=False) as service:
+        document = service.did_document(slug)
     return json_response(
         document,
         media_type="application/did+json",
