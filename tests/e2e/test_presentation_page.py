@@ -75,7 +75,9 @@ def decode_shown_qr(page: Any, image_id: str) -> str:
     drawn = page.evaluate(RASTERIZE, image_id)
     size = drawn["size"]
     pixels = base64.b64decode(drawn["pixels"])
-    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (size, size)))
+    found = zxingcpp.read_barcodes(
+        memoryview(pixels).cast("B", (size, size)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     assert len(found) == 1, f"{image_id}: {len(found)} codes found"
     return str(found[0].text)
 
