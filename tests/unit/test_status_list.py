@@ -167,3 +167,57 @@ def test_an_entry_anywhere_in_a_credential_is_checked_and_named_by_its_path() ->
         check_credential(credential)
     entry["statusListIndex"] = "1"
     check_credential(credential)
+
+
+def test_status_entries_are_read_once_at_the_edge_and_the_status_check_gets_them() -> None:
+    """check_credential returns the credential read (issuer, status references, schemas);
+    the status checker is handed those, never the raw entries to parse again."""
+    from skillcred import Ed25519KeyPair, Verifier
+    from skillcred.core.datamodel import Credential, StatusReference, check_credential
+    from skillcred.core.jsonld.loader import default_loader
+    from skillcred.core.proofs import add_proof
+    from skillcred.core.verifying import StatusOutcome
+
+    good = {
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "7",
+        "statusListCredential": "https://example.org/lists/1",
+    }
+    malformed = {**good, "statusPurpose": "suspension", "statusListIndex": "seven"}
+    unsupported = {"type": "RevocationList2020Status", "statusPurpose": "revocation"}
+    key = Ed25519KeyPair.generate()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": key.controller, "name": "Lastechniek Twente"},
+        "credentialSubject": {"id": "did:example:holder", "name": "Anna"},
+        "credentialStatus": [good, malformed, unsupported],
+    }
+    read = check_credential(credential, issuing=False)
+    assert read.issuer == key.controller
+    assert read.schemas == ()
+    assert [s.unreadable for s in read.statuses] == [None, "malformed", "unsupported"]
+    assert read.statuses[0].entry == StatusEntry("revocation", 7, "https://example.org/lists/1")
+    assert "statusListIndex" in read.statuses[1].detail
+    assert read.statuses[1].purpose == "suspension"
+    with pytest.raises(DataModelError, match="statusListIndex"):
+        check_credential(credential)  # an issuer refuses what a verifier reads leniently
+
+    seen: list[tuple[str, StatusReference]] = []
+
+    class Recording:
+        def status_of(self, credential: Credential, status: StatusReference) -> StatusOutcome:
+            seen.append((credential.issuer, status))
+            return StatusOutcome(
+                status.purpose, status.entry is not None and status.entry.index == 7
+            )
+
+    # signed as another issuer might have (our issuer refuses the malformed entry)
+    signed = add_proof(
+        credential, signer=key, cryptosuite="eddsa-jcs-2022", loader=default_loader()
+    )
+    result = Verifier(status=Recording()).verify_credential(signed)
+    assert [status for _, status in seen] == list(read.statuses)
+    assert {issuer for issuer, _ in seen} == {key.controller}
+    assert result.verdict == "revoked"

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from skillcred.core.datetimes import DateTimeFormatError, parse_date_time
 from skillcred.core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2, shipped_documents
-from skillcred.core.status_list import ENTRY_TYPE, parse_entry
+from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, StatusEntry, parse_entry
 from skillcred.core.values import as_list
 from skillcred.core.values import is_url as is_url  # part of the data model's vocabulary
 from skillcred.errors import DataModelError
@@ -29,6 +29,50 @@ Version = Literal["2.0", "1.1"]
 class ValidityPeriod:
     valid_from: datetime | None
     valid_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReference:
+    """One ``credentialStatus`` entry as read once, at the edge: ``entry`` when it is a
+    kind this service reads and well formed; otherwise why not (``unreadable``), which a
+    verifier reports as an unknown status — never as *valid*."""
+
+    #: the ``statusPurpose`` the entry names ("unknown" when it names none)
+    purpose: str
+    #: the entry's ``type`` as written
+    type: Any
+    entry: StatusEntry | None
+    #: ``None`` (read), ``"unsupported"`` (a status type not read here) or ``"malformed"``
+    unreadable: Literal["unsupported", "malformed"] | None = None
+    #: what is wrong with a malformed entry
+    detail: str = ""
+
+    @classmethod
+    def read(cls, raw: Mapping[str, Any]) -> StatusReference:
+        purpose = str(raw.get("statusPurpose", "unknown"))
+        kind = raw.get("type")
+        if kind not in ENTRY_TYPES:
+            return cls(purpose, kind, None, "unsupported")
+        try:
+            return cls(purpose, kind, parse_entry(raw))
+        except DataModelError as exc:
+            return cls(purpose, kind, None, "malformed", exc.detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A credential whose data model was checked (``check_credential``): what the proof,
+    validity, status, schema and trust checks read, so none of them re-reads the raw
+    document. ``document`` is the JSON as received; it is what the proofs cover."""
+
+    document: Mapping[str, Any]
+    version: Version
+    period: ValidityPeriod
+    #: the issuer's id (a URL: the data model check requires it)
+    issuer: str
+    statuses: tuple[StatusReference, ...]
+    #: the ``credentialSchema`` entries (objects with a type and an id)
+    schemas: tuple[Mapping[str, Any], ...]
 
 
 def version_of(document: Mapping[str, Any]) -> Version:
@@ -273,8 +317,8 @@ def check_credential(
     *,
     resources: Callable[[str], bytes | None] = _shipped_resource,
     issuing: bool = True,
-) -> tuple[Version, ValidityPeriod]:
-    """Check a credential's data model; return its version and validity period.
+) -> Credential:
+    """Check a credential's data model; return it read (``Credential``).
 
     An issuer (the default) refuses to sign what a verifier reads leniently
     (``issuing=False``): malformed status entries, which a verifier leaves to the status
@@ -355,7 +399,16 @@ def check_credential(
             _date(credential, "issuanceDate", require_zone=False),
             _date(credential, "expirationDate", require_zone=False),
         )
-    return version, period
+    issuer_url = issuer_id(credential)
+    assert issuer_url is not None  # _check_url_or_node above
+    return Credential(
+        credential,
+        version,
+        period,
+        issuer_url,
+        tuple(StatusReference.read(e) for e in as_list(credential.get("credentialStatus"))),
+        tuple(as_list(credential.get("credentialSchema"))),
+    )
 
 
 def _check_url_or_node(document: Mapping[str, Any], name: str) -> None:

@@ -18,6 +18,8 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from skillcred.core.datamodel import (
+    Credential,
+    StatusReference,
     ValidityPeriod,
     check_credential,
     check_presentation,
@@ -198,9 +200,7 @@ class StatusOutcome:
 
 
 class StatusChecker(Protocol):
-    def status_of(
-        self, credential: Mapping[str, Any], entry: Mapping[str, Any]
-    ) -> StatusOutcome: ...
+    def status_of(self, credential: Credential, status: StatusReference) -> StatusOutcome: ...
 
 
 class KeyStatusChecker(Protocol):
@@ -593,9 +593,8 @@ def _validity_check(period: ValidityPeriod, now: datetime) -> CheckResult:
     return CheckResult("validityPeriod", "passed", details=details)
 
 
-def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckResult:
-    entries = [e for e in as_list(credential.get("credentialStatus")) if isinstance(e, Mapping)]
-    if not entries:
+def _status_check(verifier: Verifier, credential: Credential) -> CheckResult:
+    if not credential.statuses:
         return CheckResult(
             "status", "skipped", details={"statuses": [], "reason": "no status entry"}
         )
@@ -616,8 +615,8 @@ def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
     problems: list[Problem] = []
     not_performed = False
     revoked_or_suspended = False
-    for entry in entries:
-        outcome = verifier.status.status_of(credential, entry)
+    for status in credential.statuses:
+        outcome = verifier.status.status_of(credential, status)
         item: dict[str, Any] = {"purpose": outcome.purpose, **outcome.details}
         if outcome.problem is not None:
             not_performed = True
@@ -645,8 +644,8 @@ def _status_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
     return CheckResult("status", "passed", problems, details)
 
 
-def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckResult:
-    entries = [e for e in as_list(credential.get("credentialSchema")) if isinstance(e, Mapping)]
+def _schema_check(verifier: Verifier, credential: Credential) -> CheckResult:
+    entries = credential.schemas
     if not entries:
         return CheckResult(
             "credentialSchema", "skipped", details={"schemas": [], "reason": "no credentialSchema"}
@@ -665,7 +664,7 @@ def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
         )
     problems: list[Problem] = []
     for entry in entries:
-        problems.extend(verifier.schemas.validate(credential, entry))
+        problems.extend(verifier.schemas.validate(credential.document, entry))
     # A schema that could not be had (or of a kind not checked here) is no failed validation.
     unavailable = [p for p in problems if p.code in SCHEMA_NOT_CHECKED_CODES]
     outcome: Outcome = (
@@ -677,17 +676,16 @@ def _schema_check(verifier: Verifier, credential: Mapping[str, Any]) -> CheckRes
 
 
 def _trust_check(
-    verifier: Verifier, credential: Mapping[str, Any], *, genuine: bool
+    verifier: Verifier, issuer: str, *, genuine: bool
 ) -> tuple[CheckResult, list[Problem]]:
     """Whether the issuer is one we know. Asked only of a credential whose proofs hold:
     anyone can *name* a known issuer; never report trusted what the issuer did not sign."""
-    issuer = issuer_id(credential)
     if not genuine:
         reason = "the issuer's proof did not verify, so the issuer named is not vouched for"
         return CheckResult(
             "issuerTrust", "skipped", details={"issuer": issuer, "reason": reason}
         ), []
-    if verifier.trust is None or issuer is None:
+    if verifier.trust is None:
         return CheckResult("issuerTrust", "not-performed", details={"issuer": issuer}), []
     answer = verifier.trust.lookup(issuer)
     details = {"issuer": issuer, "trusted": answer.trusted}
@@ -716,19 +714,23 @@ def _verify_credential(
     checks: frozenset[Check] | None,
     now: datetime,
 ) -> VerificationResult:
+    read: Credential | None
     try:
-        _version, period = check_credential(credential, issuing=False)
+        read = check_credential(credential, issuing=False)
         data_model = CheckResult("dataModel", "passed")
     except DataModelError as exc:
-        period = None
+        read = None
         data_model = _failed("dataModel", exc.code, exc.title, exc.detail)
     if not isinstance(credential, Mapping):
         return VerificationResult(False, "credential", [data_model])
-    # The proof is always checked: nothing else means anything without it.
+    # The proof is always checked, even of a credential whose data model is wrong:
+    # nothing else means anything without it.
     proof_result, proofs = _proof_check(
         verifier,
         credential,
-        purpose=AssertionProofPurpose(controller=issuer_id(credential)),
+        purpose=AssertionProofPurpose(
+            controller=read.issuer if read is not None else issuer_id(credential)
+        ),
         now=now,
     )
     results = [proof_result, data_model]
@@ -736,9 +738,10 @@ def _verify_credential(
         key_status = _key_status_check(verifier.keys, credential, proofs)
         if key_status is not None:
             results.append(key_status)
-    if period is None:
+    if read is None:
         return VerificationResult(False, "credential", results, proofs)
 
+    period = read.period
     bounded = period.valid_from is not None or period.valid_until is not None
     results.append(
         _optional(checks, Check.VALIDITY_PERIOD, bounded, lambda: _validity_check(period, now))
@@ -748,17 +751,17 @@ def _verify_credential(
             checks,
             Check.STATUS,
             "credentialStatus" in credential,
-            lambda: _status_check(verifier, credential),
+            lambda: _status_check(verifier, read),
         )
     )
     schema = _optional(
         checks,
         Check.CREDENTIAL_SCHEMA,
         "credentialSchema" in credential,
-        lambda: _schema_check(verifier, credential),
+        lambda: _schema_check(verifier, read),
     )
     results.append(schema)
-    trust, warnings = _trust_check(verifier, credential, genuine=proof_result.outcome == "passed")
+    trust, warnings = _trust_check(verifier, read.issuer, genuine=proof_result.outcome == "passed")
     if schema.outcome in ("failed", "not-performed"):
         warnings = [*schema.problems, *warnings]
     results.append(trust)

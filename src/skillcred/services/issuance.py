@@ -355,7 +355,7 @@ class IssuanceService:
         document = complete_credential(
             with_data_integrity_context(credential), issuer=provider.did, now=self.clock()
         )
-        _version, period = check_credential(document)
+        period = check_credential(document).period
         return document, period
 
     def get(self, provider: Provider, credential_id: str) -> bytes | None:

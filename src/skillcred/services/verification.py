@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from skillcred.core.datamodel import issuer_id
+from skillcred.core.datamodel import Credential, StatusReference, issuer_id
 from skillcred.core.datetimes import utc_now
 from skillcred.core.dids.resolver import MethodResolver
 from skillcred.core.dids.web import WebDidResolver
 from skillcred.core.jsonld.loader import DocumentLoader
 from skillcred.core.proofs import Problem
-from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, parse_entry, read_status
+from skillcred.core.status_list import ENTRY_TYPE, ENTRY_TYPES, read_status
 from skillcred.core.verifying import (
     KeyStatusChecker,
     Limits,
@@ -26,7 +26,6 @@ from skillcred.core.verifying import (
     Verifier,
 )
 from skillcred.errors import (
-    DataModelError,
     DidNotResolvedError,
     RemoteFetchError,
     SkillcredError,
@@ -49,21 +48,20 @@ class ServiceStatusChecker:
     default_ttl_seconds: float = 300.0
     cache: TtlCache = field(default_factory=TtlCache)
 
-    def status_of(self, credential: Mapping[str, Any], entry: Mapping[str, Any]) -> StatusOutcome:
-        purpose = str(entry.get("statusPurpose", "unknown"))
-        if entry.get("type") not in ENTRY_TYPES:
+    def status_of(self, credential: Credential, status: StatusReference) -> StatusOutcome:
+        purpose = status.purpose
+        if status.unreadable == "unsupported":
             return self._failed(
                 purpose,
                 "UNSUPPORTED_STATUS_TYPE",
                 "Status type not supported",
-                f"the status entry's type {entry.get('type')!r} is not one this verifier reads "
+                f"the status entry's type {status.type!r} is not one this verifier reads "
                 f"({', '.join(sorted(ENTRY_TYPES))}), so whether it is revoked is unknown",
             )
-        try:
-            parsed = parse_entry(entry)
-        except DataModelError as exc:
+        parsed = status.entry
+        if parsed is None:
             return self._failed(
-                purpose, "STATUS_VERIFICATION_ERROR", "Malformed status entry", exc.detail
+                purpose, "STATUS_VERIFICATION_ERROR", "Malformed status entry", status.detail
             )
         details: dict[str, Any] = {
             "statusListCredential": parsed.list_url,
@@ -82,17 +80,14 @@ class ServiceStatusChecker:
                         f"the status list {parsed.list_url} is for {status_list.purpose}, "
                         f"not {parsed.purpose}"
                     )
-                if status_list.issuer != issuer_id(credential):
+                if status_list.issuer != credential.issuer:
                     raise StatusListError(
                         f"the status list {parsed.list_url} belongs to another issuer"
                     )
                 details["source"] = "local"
             else:
                 document = self._remote_list(parsed.list_url)
-                if document.get("issuer") != issuer_id(credential) and not (
-                    isinstance(document.get("issuer"), Mapping)
-                    and document["issuer"].get("id") == issuer_id(credential)
-                ):
+                if issuer_id(document) != credential.issuer:
                     raise StatusListError(
                         f"the status list {parsed.list_url} is issued by "
                         f"{issuer_id(document)!r}, not by the credential's issuer"
