@@ -325,37 +325,27 @@ class ProviderService:
     def suspend(self, provider: Provider, *, actor: str, reason: str | None = None) -> bool:
         """No issuance, no status changes from now on (within the directory's cache TTL
         on every worker); what the provider issued keeps verifying. False: it was."""
-        if reason is not None and (not isinstance(reason, str) or len(reason) > 1000):
-            raise RequestError("reason must be a string of at most 1000 characters")
-        if provider.suspended_at is not None:
-            return False
-        now = utc_now()
-        provider.suspended_at = now
-        provider.suspension_reason = reason
-        self.session.flush()
-        audit.record(
-            self.session,
-            actor=actor,
-            action="provider.suspended",
-            provider_id=provider.id,
-            subject=provider.did,
-            reason=reason,
-            data={"slug": provider.slug},
-            at=now,
-        )
-        return True
+        return self._set_suspension(provider, True, actor=actor, reason=reason)
 
     def reinstate(self, provider: Provider, *, actor: str, reason: str | None = None) -> bool:
-        if provider.suspended_at is None:
+        """Issuance and status changes again. False: it was not suspended."""
+        return self._set_suspension(provider, False, actor=actor, reason=reason)
+
+    def _set_suspension(
+        self, provider: Provider, suspended: bool, *, actor: str, reason: str | None
+    ) -> bool:
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 1000):
+            raise RequestError("reason must be a string of at most 1000 characters")
+        if (provider.suspended_at is not None) == suspended:
             return False
         now = utc_now()
-        provider.suspended_at = None
-        provider.suspension_reason = None
+        provider.suspended_at = now if suspended else None
+        provider.suspension_reason = reason if suspended else None
         self.session.flush()
         audit.record(
             self.session,
             actor=actor,
-            action="provider.reinstated",
+            action="provider.suspended" if suspended else "provider.reinstated",
             provider_id=provider.id,
             subject=provider.did,
             reason=reason,

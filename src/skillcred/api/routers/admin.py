@@ -27,7 +27,8 @@ from skillcred.api.schemas import (
 )
 from skillcred.core.datetimes import utc_now
 from skillcred.services.compromise import report_compromise
-from skillcred.services.providers import api_key_json, provider_json
+from skillcred.services.providers import NewApiKey, api_key_json, provider_json
+from skillcred.services.runtime import AppContext
 
 router = APIRouter(prefix="/admin", tags=["operator"], route_class=JsonRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM}
@@ -101,16 +102,17 @@ def create_api_key(
         created = service.create_api_key(
             provider, name=body.name, expires=body.expires, actor=ACTOR
         )
-        answer = _created(created.row.id, created.row.name, created.api_key, created.row)
+        answer = _created(created)
     return json_response(answer, 201)
 
 
-def _created(key_id: str, name: str | None, api_key: str, row: Any) -> dict[str, Any]:
+def _created(created: NewApiKey) -> dict[str, Any]:
+    """A new API key as answered: the only time the key itself is shown."""
     return {
-        "id": key_id,
-        "name": name,
-        "apiKey": api_key,
-        "expires": api_key_json(row, utc_now())["expires"],
+        "id": created.row.id,
+        "name": created.row.name,
+        "apiKey": created.api_key,
+        "expires": api_key_json(created.row, utc_now())["expires"],
     }
 
 
@@ -166,7 +168,7 @@ def rotate_api_key(
         )
         now = utc_now()
         answer = {
-            **_created(created.row.id, created.row.name, created.api_key, created.row),
+            **_created(created),
             "replaces": api_key_json(old, now),
         }
     context.directory.forget()
@@ -186,12 +188,7 @@ def rotate_api_key(
 def suspend_provider(
     slug: str, _admin: AdminOnly, context: Context, body: ProviderSuspend | None = None
 ) -> Response:
-    with context.provider_work() as service:
-        provider = service.by_slug(slug)
-        service.suspend(provider, actor=ACTOR, reason=body.reason if body else None)
-        summary = service.summary(provider)
-    context.directory.forget()
-    return json_response(summary)
+    return _set_suspension(context, slug, True, body)
 
 
 @router.post(
@@ -203,9 +200,17 @@ def suspend_provider(
 def reinstate_provider(
     slug: str, _admin: AdminOnly, context: Context, body: ProviderSuspend | None = None
 ) -> Response:
+    return _set_suspension(context, slug, False, body)
+
+
+def _set_suspension(
+    context: AppContext, slug: str, suspended: bool, body: ProviderSuspend | None
+) -> Response:
+    reason = body.reason if body else None
     with context.provider_work() as service:
         provider = service.by_slug(slug)
-        service.reinstate(provider, actor=ACTOR, reason=body.reason if body else None)
+        change = service.suspend if suspended else service.reinstate
+        change(provider, actor=ACTOR, reason=reason)
         summary = service.summary(provider)
     context.directory.forget()
     return json_response(summary)
