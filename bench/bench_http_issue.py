@@ -155,10 +155,10 @@ class Running:
     workdir: Path
 
 
-@contextmanager
-def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Running]:
-    """`skillcred serve --workers N` on ``url`` with one provider ("bench"), answering."""
-    port = free_port()
+def service_env(url: str, workdir: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment of a benchmarked ``skillcred serve``: no SKILLCRED_* of the caller's,
+    a fresh master key, no demo provider, and no rate limits (a load generator is one client
+    at many times any client's rate)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
     env.update(
         SKILLCRED_DATABASE_URL=url,
@@ -166,18 +166,17 @@ def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Runnin
         SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         SKILLCRED_DEMO_PROVIDER="false",
         SKILLCRED_LOG_LEVEL="WARNING",
-        # a load generator is one client at many times any client's rate
         SKILLCRED_RATE_LIMIT_VERIFY_PER_MINUTE="0",
         SKILLCRED_RATE_LIMIT_PUBLIC_PER_MINUTE="0",
         SKILLCRED_BASE_URL=f"http://127.0.0.1:{port}",
+        **settings,
     )
-    created = subprocess.run(
-        [SKILLCRED, "providers", "create", "--slug", "bench", "--name", "Bench Provider"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    return env
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``skillcred serve --workers N`` on ``port``, once /healthz answers; stopped after."""
     server = subprocess.Popen(
         [SKILLCRED, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -186,17 +185,36 @@ def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Runnin
         start_new_session=True,
     )
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
+        for _ in range(600):
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.1)
-        yield Running(base, json.loads(created.stdout)["apiKey"], server, workdir)
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("skillcred serve did not start")
+        yield server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+
+
+@contextmanager
+def running_service(url: str, workdir: Path, *, workers: int) -> Iterator[Running]:
+    """`skillcred serve --workers N` on ``url`` with one provider ("bench"), answering."""
+    port = free_port()
+    env = service_env(url, workdir, port)
+    created = subprocess.run(
+        [SKILLCRED, "providers", "create", "--slug", "bench", "--name", "Bench Provider"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with serving(env, port, workers) as server:
+        base = f"http://127.0.0.1:{port}"
+        yield Running(base, json.loads(created.stdout)["apiKey"], server, workdir)
 
 
 def run(

@@ -31,17 +31,13 @@ its own per size, dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +50,7 @@ import httpx
 from sqlalchemy import Connection, Engine, create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
+from bench_http_issue import database, free_port, service_env, serving
 from skillcred.core.cryptosuites.eddsa_jcs_2022 import jcs
 from skillcred.core.status_list import MIN_ENTRIES, Bitstring
 from skillcred.services.audit import event_hash
@@ -79,34 +76,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def database(backend: str, workdir: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{workdir / 'scale.db'}"
-        return
-    admin_url = os.environ.get("SKILLCRED_BENCH_POSTGRES_URL", DEFAULT_PG)
-    name = f"skillcred_issue14_scale_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 @dataclass
 class Server:
     base: str
@@ -117,40 +86,9 @@ class Server:
 @contextmanager
 def serve(url: str, workdir: Path, workers: int) -> Iterator[Server]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCRED_")}
-    env.update(
-        SKILLCRED_DATABASE_URL=url,
-        SKILLCRED_DATA_DIR=str(workdir / "data"),
-        SKILLCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        SKILLCRED_ADMIN_TOKEN=ADMIN_TOKEN,
-        SKILLCRED_DEMO_PROVIDER="false",
-        SKILLCRED_LOG_LEVEL="WARNING",
-        SKILLCRED_RATE_LIMIT_VERIFY_PER_MINUTE="0",
-        SKILLCRED_RATE_LIMIT_PUBLIC_PER_MINUTE="0",
-        SKILLCRED_BASE_URL=f"http://127.0.0.1:{port}",
-    )
-    process = subprocess.Popen(
-        [SKILLCRED, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("skillcred serve did not start")
-        yield Server(base, env, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    env = service_env(url, workdir, port, SKILLCRED_ADMIN_TOKEN=ADMIN_TOKEN)
+    with serving(env, port, workers) as process:
+        yield Server(f"http://127.0.0.1:{port}", env, process)
 
 
 # --- the fill -------------------------------------------------------------------------------
