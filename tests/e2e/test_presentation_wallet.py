@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from skillcred import Ed25519KeyPair
-from tests.support.wallet import WELDING_ESCO, Site, key_file, run_wallet, site
+from tests.support.skills import WELDING_ESCO
+from tests.support.wallet import Site, key_file, run_wallet, site
 
 pytestmark = pytest.mark.interop
 

@@ -32,6 +32,7 @@ from tests.conftest import REPO_ROOT
 from tests.support.load import server
 from tests.support.reference import require
 from tests.support.service import ADMIN_TOKEN
+from tests.support.skills import SKILLS as CATALOGUE
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -41,60 +42,9 @@ PIETER = Ed25519KeyPair.generate()
 PROVIDER = "Lasschool Twente"
 WIDTHS = {"desktop": 1280, "phone": 390}
 
-SKILLS: list[dict[str, Any]] = [
-    {
-        "key": "mig-fillet",
-        "name": "MIG/MAG fillet welding",
-        "description": "Welds fillet joints in carbon steel with MIG/MAG, positions PA, PB, PF.",
-        "criteria": "Practical test per EN ISO 9606-1: three test pieces, visual and macro test.",
-        "achievementType": "Certification",
-        "safetyCritical": True,
-        "validityMonths": 24,
-        "alignment": [
-            {
-                "framework": "ESCO",
-                "url": "http://data.europa.eu/esco/skill/a5e5e6a4-9c3b-4e2d-8f3c-8b6a0f1f2d3e",
-                "name": "weld metal parts",
-            }
-        ],
-        "levels": [
-            {"key": "basic", "name": "Basic", "eqf": 2},
-            {"key": "independent", "name": "Independent", "eqf": 3},
-            {"key": "expert", "name": "Expert", "eqf": 4},
-        ],
-    },
-    {
-        "key": "working-at-height",
-        "name": "Working safely at height",
-        "criteria": "Uses fall protection and inspects it; rescue plan; practical exercise.",
-        "achievementType": "Certification",
-        "safetyCritical": True,
-        "validityMonths": 36,
-        "alignment": [
-            {
-                "framework": "ESCO",
-                "url": "http://data.europa.eu/esco/skill/0a5b3f3c-3c4e-4e79-a3f0-6e2e0b7d1c11",
-                "name": "follow safety procedures when working at heights",
-            }
-        ],
-        "levels": [{"key": "basic", "name": "Basic", "eqf": 2}],
-    },
-    {
-        "key": "technical-drawings",
-        "name": "Reading technical drawings",
-        "criteria": "Reads welding symbols and dimensions on ISO 2553 drawings.",
-        "alignment": [
-            {
-                "framework": "ESCO",
-                "url": "http://data.europa.eu/esco/skill/1c1e4b0c-0a0e-4c87-9b9b-6f3c8a1d2e44",
-                "name": "read engineering drawings",
-            }
-        ],
-        "levels": [
-            {"key": "basic", "name": "Basic", "eqf": 2},
-            {"key": "independent", "name": "Independent", "eqf": 3},
-        ],
-    },
+#: the three skills the cases use, from the shared catalogue
+SKILLS = [
+    s for s in CATALOGUE if s["key"] in ("mig-fillet", "working-at-height", "technical-drawings")
 ]
 
 

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from skillcred import Ed25519KeyPair
-from tests.support.wallet import Site, key_file, run_wallet, site, skill_request
+from tests.support.skills import skill_request
+from tests.support.wallet import Site, key_file, run_wallet, site
 from tests.support.wallets import run_node_wallet
 
 pytestmark = pytest.mark.interop

@@ -28,7 +28,7 @@ from skillcred.core.datetimes import utc_now
 from skillcred.services import presentation_requests as presentation_module
 from tests.support.databases import fresh_database_url
 from tests.support.service import Service, running_service
-from tests.support.wallet import SKILLS, WELDING_ESCO, skill_request
+from tests.support.skills import SKILLS, WELDING_ESCO, skill_request
 
 PIETER = Ed25519KeyPair.generate()
 ANNA = Ed25519KeyPair.generate()
