@@ -167,6 +167,64 @@ async function signerFor(privateJwk, name) {
   return ES256.getSigner(privateJwk);
 }
 
+// RFC 9901 section 7.1: every Disclosure must be referenced by exactly one
+// digest in the Issuer-signed JWT (directly or through another Disclosure),
+// and no digest may appear twice. @sd-jwt/core 0.19.0 silently drops a
+// Disclosure it cannot place (a tampered or foreign one) and accepts
+// duplicates, so the harness checks this itself and says so in `checks`.
+function checkDisclosureReferences(token) {
+  const [jwt, ...rest] = token.split('~');
+  const disclosures = rest.slice(0, -1).filter(d => d !== '');
+  const payload = decodeSegment(jwt.split('.')[1]);
+  const alg = payload._sd_alg ?? 'sha-256';
+  const byDigest = new Map();
+  for(const d of disclosures) {
+    const key = Buffer.from(digest(d, alg)).toString('base64url');
+    if(byDigest.has(key)) {
+      throw new Error('harness (RFC 9901 7.1): a Disclosure is repeated');
+    }
+    byDigest.set(key, d);
+  }
+  const seen = new Set();
+  const reference = value => {
+    if(seen.has(value)) {
+      throw new Error('harness (RFC 9901 7.1): a digest appears twice');
+    }
+    seen.add(value);
+    const d = byDigest.get(value);
+    if(d !== undefined) {
+      const parts = decodeSegment(d);
+      walk(parts[parts.length - 1]);
+    }
+  };
+  const walk = node => {
+    if(Array.isArray(node)) {
+      for(const item of node) {
+        if(item && typeof item === 'object' && !Array.isArray(item) &&
+          Object.keys(item).length === 1 && typeof item['...'] === 'string') {
+          reference(item['...']);
+        } else {
+          walk(item);
+        }
+      }
+    } else if(node && typeof node === 'object') {
+      for(const [k, v] of Object.entries(node)) {
+        if(k === '_sd' && Array.isArray(v)) {
+          v.forEach(reference);
+        } else {
+          walk(v);
+        }
+      }
+    }
+  };
+  walk(payload);
+  const unreferenced = [...byDigest.keys()].filter(k => !seen.has(k));
+  if(unreferenced.length) {
+    throw new Error(`harness (RFC 9901 7.1): ${unreferenced.length} ` +
+      'Disclosure(s) not referenced by any digest');
+  }
+}
+
 // ------------------------------------------------------------------ issue
 
 async function issue(req) {
@@ -306,6 +364,9 @@ async function verify(req) {
       options.requiredClaimKeys = req.requiredClaimKeys;
     }
     const result = await sdjwt.verify(req.token, options);
+    checks.library = 'verified';
+    checkDisclosureReferences(req.token);
+    checks.disclosures = 'all referenced once (harness)';
     checks.status = status === undefined ? 'none' : 'checked';
     if(requireKeyBinding) {
       // The library compares only the KB-JWT nonce (and sd_hash); it never
