@@ -475,3 +475,62 @@ def test_a_presentation_from_their_holder_verifies_in_the_python_library(
     reordered = "~".join([jwt, disclosures[0], kb])
     with pytest.raises(ValueError, match="digest"):
         SDJWTVerifier(reordered, issuer_key, expected_aud=AUD, expected_nonce=NONCE)
+
+
+def test_status_list_token_with_x5c_is_checked_against_the_trusted_roots(
+    sdjwt_reference: SdJwtReference, holder: tuple[Jwk, Jwk]
+) -> None:
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = certificate("Test Root", root_key, ca=True)
+    leaf_key, leaf_private, _ = new_key()
+    leaf = certificate("Acme issuer", leaf_key, issuer=root, issuer_key=root_key, ca=False)
+    x5c = [der_b64(leaf)]
+    status_token = sdjwt_reference.create_status_list(
+        statuses=[0, 1, 0, 0], bits=1, uri=STATUS_URI, issuer_jwk=leaf_private, x5c=x5c
+    )
+    read = sdjwt_reference.verify_status_list(status_token, trusted_certificates=[pem(root)])
+    assert read["verified"] is True and read["statuses"][:4] == [0, 1, 0, 0]
+    other_root = certificate("Test Root", ec.generate_private_key(ec.SECP256R1()), ca=True)
+    refused = sdjwt_reference.verify_status_list(
+        status_token, trusted_certificates=[pem(other_root)]
+    )
+    assert refused["verified"] is False and "trusted" in refused["error"]
+
+    token = sdjwt_reference.issue(
+        issuer_jwk=leaf_private,
+        iss=ISS,
+        vct=VCT,
+        claims=CLAIMS,
+        holder_jwk=holder[1],
+        x5c=x5c,
+        status={"idx": 1, "uri": STATUS_URI},
+    )
+    result = sdjwt_reference.verify(
+        token, trusted_certificates=[pem(root)], status_list_tokens={STATUS_URI: status_token}
+    )
+    assert result["verified"] is False and result["status"]["value"] == 1
+    assert "Status is not valid" in result["error"]
+
+
+def test_type_metadata_comes_from_the_request_only(
+    sdjwt_reference: SdJwtReference, issuer: tuple[Jwk, Jwk], holder: tuple[Jwk, Jwk]
+) -> None:
+    token = sdjwt_reference.issue(
+        issuer_jwk=issuer[0], iss=ISS, vct=VCT, claims=CLAIMS, holder_jwk=holder[1]
+    )
+    metadata = {
+        "vct": VCT,
+        "name": "Skill",
+        "display": [{"locale": "en", "name": "Skill"}, {"locale": "nl", "name": "Vaardigheid"}],
+        "claims": [{"path": ["skill"], "display": [{"locale": "nl", "label": "Vaardigheid"}]}],
+    }
+    result = sdjwt_reference.verify(token, issuer_jwk=issuer[1], vct_metadata={VCT: metadata})
+    assert result["verified"] is True, result
+    assert result["typeMetadata"]["vctValues"] == [VCT]
+    assert result["typeMetadata"]["mergedTypeMetadata"]["display"][1]["name"] == "Vaardigheid"
+    missing = sdjwt_reference.verify(token, issuer_jwk=issuer[1], vct_metadata={})
+    assert missing["verified"] is False and "not supplied" in missing["error"]
+    malformed = sdjwt_reference.verify(
+        token, issuer_jwk=issuer[1], vct_metadata={VCT: {**metadata, "display": "Skill"}}
+    )
+    assert malformed["verified"] is False and "Invalid VCT type metadata" in malformed["error"]
