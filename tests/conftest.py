@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.reference import ReferenceImplementation
+from tests.support.sdjwt_reference import SdJwtReference
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The W3C test vectors, 1EdTech schemas and context files, as published (tests/vectors;
@@ -51,6 +52,15 @@ def dcc_verifier() -> Iterator[ReferenceImplementation]:
     """DCC's @digitalcredentials/verifier-core (interop/dcc.mjs), one process per session;
     nothing it asks for leaves the process (network refused)."""
     implementation = ReferenceImplementation("dcc.mjs")
+    yield implementation
+    implementation.close()
+
+
+@pytest.fixture(scope="session")
+def sdjwt_reference() -> Iterator[SdJwtReference]:
+    """The OpenWallet Foundation's SD-JWT libraries (interop/sdjwt.mjs), one process per
+    session; nothing it is given is fetched (keys, roots and status lists come in requests)."""
+    implementation = SdJwtReference()
     yield implementation
     implementation.close()
 
