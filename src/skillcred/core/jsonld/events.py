@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Literal
 
 from skillcred.core.jsonld.syntax import (
+    ABSOLUTE_IRI_RE,
     DECIMAL_RE,
     INVALID_IRI_CHARS_RE,
     KEYWORD_RE,
@@ -167,6 +168,21 @@ def short(value: Json) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+#: what safe mode reports of an identifier or a type that is not an absolute IRI
+_NOT_ABSOLUTE: Final = {
+    "identifier": (
+        "relative @id reference",
+        "the identifier {} is not an absolute IRI (there is no base IRI to resolve it "
+        "against), so statements about it would be dropped from the signed data",
+    ),
+    "type": (
+        "relative @type reference",
+        "the type {} is not defined by any context in scope and is not an absolute IRI, so "
+        "it would be dropped from the signed data",
+    ),
+}
+
+
 class SafeMode:
     """The safe-mode events of one expansion: raised when ``safe``, else passed over."""
 
@@ -178,6 +194,17 @@ class SafeMode:
     def event(self, code: str, path: Path, message: str) -> None:
         if self.safe:
             raise SafeModeError(f"{render_path(path)}: {message}")
+
+    def check_absolute(
+        self, iri: str | None, raw: str, path: Path, what: Literal["identifier", "type"]
+    ) -> None:
+        """An identifier (``@id``, an ``@id`` map key) or a type that is no absolute IRI
+        would be dropped from the signed data; one that is must hold only IRI characters."""
+        if iri is None or not ABSOLUTE_IRI_RE.match(iri):
+            code, message = _NOT_ABSOLUTE[what]
+            self.event(code, path, message.format(quote(raw)))
+        else:
+            self.check_iri(iri, path, what)
 
     def check_iri(self, iri: str, path: Path, what: str) -> None:
         """Extra check: characters that no IRI may contain."""

@@ -781,15 +781,7 @@ class _Run(ValueAndMapExpansion):
                 "dropped from the signed data",
             )
         elif self.safe:
-            if not ABSOLUTE_IRI_RE.match(iri):
-                self.event(
-                    "relative @id reference",
-                    kpath,
-                    f"the identifier {quote(value)} is not an absolute IRI (there is no base "
-                    "IRI to resolve it against), so statements about it would be dropped from "
-                    "the signed data",
-                )
-            self.check_iri(iri, kpath, "identifier")
+            self.check_absolute(iri, value, kpath, "identifier")
         add_value(parent, "@id", iri, False)
 
     def expand_type(
@@ -816,17 +808,10 @@ class _Run(ValueAndMapExpansion):
             t = ttd.iri if ttd is not None else expand_iri(type_scoped, v, vocab=True)
             if safe and not (ttd is not None and ttd.safe_ok):
                 tpath: Path = (kpath, i) if isinstance(value, list) else kpath
-                if t != "@json" and (t is None or not ABSOLUTE_IRI_RE.match(t)):
-                    self.event(
-                        "relative @type reference",
-                        tpath,
-                        f"the type {quote(v)} is not defined by any context in scope and is "
-                        "not an absolute IRI, so it would be dropped from the signed data",
-                    )
-                if isinstance(t, str):
-                    self.check_iri(t, tpath, "type")
-                    if ttd is None:
-                        self.check_prefix(type_terms, v, t, tpath, "type")
+                if t != "@json":
+                    self.check_absolute(t, v, tpath, "type")
+                if t is not None and ttd is None:
+                    self.check_prefix(type_terms, v, t, tpath, "type")
             expanded_types.append(t)
         add_value(parent, "@type", expanded_types, False)
 

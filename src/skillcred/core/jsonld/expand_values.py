@@ -412,27 +412,11 @@ class ValueAndMapExpansion(SafeMode):
             if index_key == "@id":
                 key = expand_iri(active, k, vocab=False)
                 if self.safe and expanded_key != "@none":
-                    if key is None or not ABSOLUTE_IRI_RE.match(key):
-                        self.event(
-                            "relative @id reference",
-                            kpath,
-                            f"the identifier {quote(k)} is not an absolute IRI, so statements "
-                            "about it would be dropped from the signed data",
-                        )
-                    else:
-                        self.check_iri(key, kpath, "identifier")
+                    self.check_absolute(key, k, kpath, "identifier")
             elif is_type_index:
                 key = expanded_key
                 if self.safe and expanded_key != "@none":
-                    if key is None or not ABSOLUTE_IRI_RE.match(key):
-                        self.event(
-                            "relative @type reference",
-                            kpath,
-                            f"the type {quote(k)} is not defined by any context in scope and is "
-                            "not an absolute IRI, so it would be dropped from the signed data",
-                        )
-                    else:
-                        self.check_iri(key, kpath, "type")
+                    self.check_absolute(key, k, kpath, "type")
             for item in items:
                 if as_graph and not is_graph(item):
                     item = {"@graph": [item]}
