@@ -28,7 +28,7 @@ from skillcred.core.jose import JwsSigner, P256KeyPair, jwk_thumbprint, public_j
 from skillcred.core.x509ca import load_pem, make_leaf, make_root, pem
 from skillcred.errors import KeyStoreError
 from skillcred.services import audit
-from skillcred.services.keystore import SigningKeyStores
+from skillcred.services.keystore import KeyStore, SigningKeyStores
 from skillcred.storage.db import Database
 from skillcred.storage.es256 import CA, SD_JWT, Es256Keys
 from skillcred.storage.models import Es256Key, Provider
@@ -95,6 +95,23 @@ def open_software_key(stores: SigningKeyStores, row: Es256Key) -> P256KeyPair:
         raise KeyStoreError(f"ES256 key {row.id} has no sealed secret in the database")
     secret = stores.database.open_secret(_seal_id(row.id), row.encrypted_secret, row.master_key_id)
     return P256KeyPair.from_secret(secret)
+
+
+def reseal(keystore: KeyStore, row: Es256Key) -> None:
+    """Seal a database key again under the newest master key (master key rotation)."""
+    if row.encrypted_secret is None or row.master_key_id is None:
+        raise KeyStoreError(f"ES256 key {row.id} has no sealed secret in the database")
+    secret = keystore.open_secret(_seal_id(row.id), row.encrypted_secret, row.master_key_id)
+    row.encrypted_secret, row.master_key_id = keystore.seal(_seal_id(row.id), secret)
+
+
+def check_key(stores: SigningKeyStores, row: Es256Key) -> None:
+    """Open the key and sign with it; the signature must verify under its public key."""
+    from skillcred.core.jose import CompactJws, sign_compact
+
+    token = sign_compact({"alg": "ES256"}, {"check": row.id}, signer_for(stores, row))
+    if not CompactJws.parse(token, what="probe").verifies_with(public_key_of(row)):
+        raise KeyStoreError(f"ES256 key {row.id} does not match its public key")
 
 
 def signer_for(stores: SigningKeyStores, row: Es256Key) -> JwsSigner:
