@@ -13,6 +13,7 @@ sealed, so an older master key stays configured while keys it sealed are in use.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -327,9 +328,11 @@ class Pkcs11KeyStore:
     def sign_es256(self, private: Any, data: bytes) -> bytes:
         from pkcs11 import Mechanism
 
+        # CKM_ECDSA over the SHA-256 digest (SoftHSM2 and many tokens lack
+        # CKM_ECDSA_SHA256); it answers r || s, as JOSE wants it.
+        digest = hashlib.sha256(data).digest()
         with self._lock:
-            # CKM_ECDSA_SHA256 answers r || s, as JOSE wants it
-            signature: bytes = private.sign(data, mechanism=Mechanism.ECDSA_SHA256)
+            signature: bytes = private.sign(digest, mechanism=Mechanism.ECDSA)
         return signature
 
 
