@@ -480,3 +480,45 @@ def test_a_provider_from_before_gets_its_es256_key_lazily(backend: str, tmp_path
             with service.database.reading() as session:
                 rows = session.scalars(select(Es256Key)).all()
             assert sorted(r.purpose for r in rows) == ["ca", "sd-jwt"]
+
+
+def test_an_x5c_chain_to_a_root_on_the_trust_list(backend: str, tmp_path: Path) -> None:
+    """A trust list may hold X.509 roots: an issuer elsewhere whose x5c leaf (SAN URI =
+    its iss) chains to one is genuine and trusted; a leaf for another URI is not genuine."""
+    from skillcred.core.x509ca import pem
+    from tests.support.databases import fresh_database_url
+    from tests.support.service import running_service
+
+    now = dt.datetime.now(dt.UTC)
+    ca = P256KeyPair.generate()
+    root = make_root(ca, common_name="Sector CA", now=now)
+    trust_file = tmp_path / "trust.json"
+    trust_file.write_text(
+        orjson.dumps(
+            {"issuers": [], "x509Roots": [{"certificate": pem(root), "name": "Sector CA"}]}
+        ).decode()
+    )
+    with (
+        fresh_database_url(backend, tmp_path) as url,
+        running_service(url, tmp_path / "data", trust_list_file=trust_file) as service,
+    ):
+        issuer = "https://sector.example/issuer"
+        answer = verify(service, _foreign(iss=issuer, ca=ca, root=root)).json()
+        assert answer["verdict"] == "valid", answer
+        trust = next(c for c in answer["checks"] if c["check"] == "issuerTrust")
+        assert trust["trusted"] is True and trust["issuerName"] == "Sector CA"
+        assert trust["basis"] == "trust-list"
+        # the leaf certifies another issuer
+        key = P256KeyPair.generate()
+        leaf = make_leaf(
+            ca, root, key.public_key, issuer_url="https://other.example", common_name="o", now=now
+        )
+        forged = sdjwt.issue(
+            {"alg": ES256, "typ": "dc+sd-jwt", "x5c": x5c_value([leaf])},
+            {"iss": issuer, "vct": "https://v.example/x", "skill": "x"},
+            key,
+        )
+        _not_genuine(verify(service, forged), "https://other.example")
+        # an expired token from the trusted issuer
+        expired = _foreign(iss=issuer, ca=ca, root=root, exp=int(time.time()) - 60)
+        assert verify(service, expired).json()["verdict"] == "expired"

@@ -130,7 +130,7 @@ class SdJwtVerifier:
         issuer_proof.verification_method = (
             header.get("kid") if isinstance(header.get("kid"), str) else None
         )
-        trust = CheckResult("issuerTrust", "passed", details={"trusted": False})
+        trust = CheckResult("issuerTrust", "passed", details={"issuer": None, "trusted": False})
         key_status = CheckResult("keyStatus", "passed")
         self._issuer_signature(sd_jwt, issuer, now, issuer_proof, trust, key_status)
         proofs = [issuer_proof]
@@ -147,7 +147,14 @@ class SdJwtVerifier:
             kb_proof = ProofResult(1, "passed", proof_type="kb+jwt", proof_purpose="authentication")
             try:
                 check_key_binding(
-                    sd_jwt, payload.get("cnf"), nonce=nonce, audience=audience, now=now.timestamp()
+                    sd_jwt,
+                    payload.get("cnf"),
+                    nonce=nonce,
+                    audience=audience,
+                    now=now.timestamp(),
+                    # Without a challenge, no freshness is asked for: a presentation kept
+                    # in a file stays as genuine as when it was made.
+                    max_age=None,
                 )
             except KeyBindingError as exc:
                 kb_proof.outcome = "failed"
@@ -164,8 +171,20 @@ class SdJwtVerifier:
         checks.append(_validity(payload, now))
         checks.append(self._status(payload, now))
         checks.append(key_status)
+        trust.details["issuer"] = issuer
+        warnings = []
+        if not trust.details["trusted"]:
+            warning = _problem(
+                "UNTRUSTED_ISSUER",
+                "Untrusted issuer",
+                f"the issuer {issuer} is neither a provider registered here nor certified by "
+                "a root on the trust list",
+            )
+            trust.outcome = "failed"
+            trust.problems.append(warning)
+            warnings.append(warning)
         checks.append(trust)
-        result = VerificationResult(False, "credential", checks, proofs=proofs)
+        result = VerificationResult(False, "credential", checks, proofs=proofs, warnings=warnings)
         result.verified = result.verdict in ("valid", "untrusted-issuer")
         result.summary = {
             "format": SD_JWT_VC_TYPE,
@@ -249,7 +268,7 @@ class SdJwtVerifier:
             trust.details.update(
                 {
                     "trusted": True,
-                    "name": provider_name,
+                    "issuerName": provider_name,
                     "source": "provider registered here",
                     "basis": "registered",
                 }
@@ -285,7 +304,7 @@ class SdJwtVerifier:
                 trust.details.update(
                     {
                         "trusted": True,
-                        "name": name,
+                        "issuerName": name,
                         "source": "trust list (X.509 root)",
                         "basis": "trust-list",
                     }
