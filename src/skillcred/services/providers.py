@@ -28,6 +28,7 @@ from skillcred.errors import (
     RequestError,
 )
 from skillcred.services import audit
+from skillcred.services.es256_keys import make_provider_key
 from skillcred.services.keystore import STORES, NewKey, SigningKeyStores
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
@@ -170,6 +171,15 @@ class ProviderService:
         except DuplicateError as exc:
             raise ConflictError(f"a provider with the slug {slug!r} exists already") from exc
         key = self._store_key(provider, key_id, new, now)
+        # Its SD-JWT VC key beside it, in the same store (services/es256_keys.py).
+        es256 = make_provider_key(
+            self.session,
+            self.keystore,
+            provider,
+            base_url=self.base_url,
+            store=key_store,
+            record=False,
+        )
         api_key = self.new_api_key(provider, name="initial").api_key
         audit.record(
             self.session,
@@ -182,6 +192,7 @@ class ProviderService:
                 "name": provider.name,
                 "verificationMethod": key.verification_method,
                 "keyStore": key.store,
+                "es256Kid": es256.kid,
             },
             at=now,
         )
@@ -399,6 +410,15 @@ class ProviderService:
             )
         row = self._store_key(provider, key_id, new, now)
         self.session.flush()
+        es256 = make_provider_key(
+            self.session,
+            self.keystore,
+            provider,
+            base_url=self.base_url,
+            store=store,
+            actor=actor,
+            record=False,
+        )
         audit.record(
             self.session,
             actor=actor,
@@ -409,6 +429,7 @@ class ProviderService:
             data={
                 "previousVerificationMethod": previous.verification_method if previous else None,
                 "verificationMethod": row.verification_method,
+                "es256Kid": es256.kid,
             },
             at=now,
         )
