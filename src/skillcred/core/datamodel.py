@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from skillcred.core.datetimes import DateTimeFormatError, parse_date_time
@@ -59,7 +60,7 @@ class StatusReference:
             return cls(purpose, kind, None, "malformed", exc.detail)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Credential:
     """A credential whose data model was checked (``check_credential``): what the proof,
     validity, status, schema and trust checks read, so none of them re-reads the raw
@@ -70,9 +71,19 @@ class Credential:
     period: ValidityPeriod
     #: the issuer's id (a URL: the data model check requires it)
     issuer: str
-    statuses: tuple[StatusReference, ...]
-    #: the ``credentialSchema`` entries (objects with a type and an id)
-    schemas: tuple[Mapping[str, Any], ...]
+
+    @cached_property
+    def statuses(self) -> tuple[StatusReference, ...]:
+        """The ``credentialStatus`` entries, each read once (on first use: an issuer,
+        which refuses malformed entries outright, never needs them)."""
+        return tuple(
+            StatusReference.read(e) for e in as_list(self.document.get("credentialStatus"))
+        )
+
+    @cached_property
+    def schemas(self) -> tuple[Mapping[str, Any], ...]:
+        """The ``credentialSchema`` entries (objects with a type and an id)."""
+        return tuple(as_list(self.document.get("credentialSchema")))
 
 
 def version_of(document: Mapping[str, Any]) -> Version:
@@ -401,14 +412,7 @@ def check_credential(
         )
     issuer_url = issuer_id(credential)
     assert issuer_url is not None  # _check_url_or_node above
-    return Credential(
-        credential,
-        version,
-        period,
-        issuer_url,
-        tuple(StatusReference.read(e) for e in as_list(credential.get("credentialStatus"))),
-        tuple(as_list(credential.get("credentialSchema"))),
-    )
+    return Credential(credential, version, period, issuer_url)
 
 
 def _check_url_or_node(document: Mapping[str, Any], name: str) -> None:
