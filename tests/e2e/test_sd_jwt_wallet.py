@@ -9,7 +9,9 @@ people's software at both ends, against a running `skillcred serve`:
    a KB-JWT for this request's nonce and client_id;
 3. the result: valid, exactly the claims asked for disclosed, the worker's name not;
 4. the provider revokes the credential (``POST /credentials/status``): the same SD-JWT
-   presentation again, and the Data Integrity twin at ``/credentials/verify``, say revoked.
+   presentation again, and the Data Integrity twin at ``/credentials/verify``, say revoked;
+5. on the employer page (Chromium): the employer ticks the details to ask for, the wallet
+   answers the page's request, and the page lists what the worker shared.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import httpx
 import pytest
 
 from skillcred import Ed25519KeyPair
+from tests.e2e.test_presentation_page import ask_on_the_page, browser
+from tests.e2e.test_verify_page import open_page
 from tests.support.skills import skill_request
 from tests.support.wallet import Site, run_wallet, site
 from tests.support.wallets import run_node_wallet
 
 pytestmark = pytest.mark.interop
+__all__ = ["browser"]  # the Chromium fixture
 
 #: two claims: the level (always visible) and how it was assessed (selectively disclosable)
 CLAIMS = [["level"], ["assessment", "method"]]
@@ -35,31 +40,41 @@ QUERY = {
 }
 
 
+def collect(running: Site) -> dict[str, Any]:
+    """An offer of Pieter's welding skill, collected by the OWF client as dc+sd-jwt."""
+    body = skill_request("mig-fillet", "independent", Ed25519KeyPair.generate())
+    body["holder"] = {"name": "Pieter Jansen", "email": "pieter@example.nl"}
+    offered = httpx.post(
+        f"{running.base}/offers",
+        json=body,
+        headers={"Authorization": f"Bearer {running.api_key}"},
+        timeout=60,
+    )
+    assert offered.status_code == 201, offered.text
+    offer = offered.json()
+    answer = run_node_wallet(
+        {
+            "offer": offer["credentialOffer"],
+            "txCode": offer["txCode"],
+            "format": "dc+sd-jwt",
+            "allowInsecureUrls": True,
+        }
+    )
+    assert answer["ok"], answer
+    assert answer["configurationId"] == "SkillCredential_certification_dc+sd-jwt"
+    assert isinstance(answer["credential"], str), answer["credential"]
+    return answer
+
+
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict[str, Any]]]:
-    with site(tmp_path_factory.mktemp("sd-jwt-wallet")) as running:
-        body = skill_request("mig-fillet", "independent", Ed25519KeyPair.generate())
-        body["holder"] = {"name": "Pieter Jansen", "email": "pieter@example.nl"}
-        offered = httpx.post(
-            f"{running.base}/offers",
-            json=body,
-            headers={"Authorization": f"Bearer {running.api_key}"},
-            timeout=60,
-        )
-        assert offered.status_code == 201, offered.text
-        offer = offered.json()
-        answer = run_node_wallet(
-            {
-                "offer": offer["credentialOffer"],
-                "txCode": offer["txCode"],
-                "format": "dc+sd-jwt",
-                "allowInsecureUrls": True,
-            }
-        )
-        assert answer["ok"], answer
-        assert answer["configurationId"] == "SkillCredential_certification_dc+sd-jwt"
-        assert isinstance(answer["credential"], str), answer["credential"]
-        yield running, answer
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with site(tmp_path_factory.mktemp("sd-jwt-wallet")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def collected(running: Site) -> tuple[Site, dict[str, Any]]:
+    return running, collect(running)
 
 
 def present(running: Site, collected: dict[str, Any]) -> dict[str, Any]:
@@ -117,3 +132,36 @@ def test_two_chosen_claims_presented_then_revoked_in_both_formats(
         timeout=60,
     )
     assert verified.json()["verdict"] == "revoked", verified.text
+
+
+def test_the_employer_page_asks_for_chosen_details_and_lists_what_was_shared(
+    browser: Any, running: Site
+) -> None:
+    answer = collect(running)
+    page = open_page(browser, running.base, bypass_csp=False)
+    page.select_option("#ask-format", "dc+sd-jwt")
+    page.uncheck("#ask-claims input[value='level']")
+    page.check("#ask-claims input[value='assessment.method']")
+    request = ask_on_the_page(page, "Welding job at the Hengelo yard")
+    out = run_wallet(
+        {
+            "op": "openid4vp",
+            "request": request,
+            "sdJwts": [{"token": answer["credential"], "holderJwk": answer["holderJwk"]}],
+        }
+    )
+    assert out["ok"] and out["status"] == 200, out
+    # The wallet was asked for the ticked details only, and disclosed no more.
+    (credential_query,) = out["resolved"]["dcql"]["credentials"]
+    assert credential_query["format"] == "dc+sd-jwt"
+    assert [c["path"] for c in credential_query["claims"]] == [["skill"], ["assessment", "method"]]
+    assert out["frames"]["skill"] == {"skill": True, "assessment": {"method": True}}
+    page.wait_for_selector("#result:not([hidden]) .skill", timeout=30_000)
+    card = page.locator(".skill").first
+    assert card.get_attribute("data-verdict") == "valid"
+    shared = card.locator("[data-group='shared']").inner_text()
+    assert "what the worker shared" in shared.lower()
+    assert "/assessment/method" in shared and "practical" in shared
+    assert "Pieter Jansen" not in page.inner_text("#result")
+    assert "not shared" in card.locator("[data-group='who']").inner_text()
+    page.context.close()
