@@ -13,15 +13,22 @@
 //   authentication with the request's challenge and domain, POST it back.
 //
 // The presentation is signed by Digital Bazaar's vc library with the holder's key.
+// For a DCQL query of format dc+sd-jwt, the wallet holds SD-JWT VCs ("sdJwts": [{token,
+// holderJwk (private P-256 JWK)}]): dcql picks the one each query asks for by vct and
+// claims, and the OpenWallet Foundation's @sd-jwt/sd-jwt-vc presents it with only the
+// claims the query names disclosed, and a KB-JWT (nonce = the request's nonce, aud =
+// its client_id; OpenID4VP 1.0 Appendix B.3.6) signed with the holder's key.
 //
 // Input: one JSON job on stdin. Output: one JSON object on stdout.
 //   {"op": "openid4vp", "request": "openid4vp://…", "key": {publicKeyMultibase,
 //    secretKeyMultibase}, "credentials": [...], "override": {challenge?, domain?,
-//    holder?}, "replay": bool}
+//    holder?, nonce?, aud?}, "replay": bool, "sdJwts": [{token, holderJwk}]}
 //   {"op": "vcapi", "request": "https://lcw.app/request.html?request=…", ...same}
 import {createHash, createPublicKey, verify as cryptoVerify} from 'node:crypto';
 
 import {Openid4vpClient} from '@openid4vc/openid4vp';
+import {digest, ES256} from '@sd-jwt/crypto-nodejs';
+import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {setGlobalConfig} from '@openid4vc/utils';
 import {DcqlQuery} from 'dcql';
 import jsonld from 'jsonld';
@@ -96,6 +103,89 @@ async function signPresentation({credentials, key, challenge, domain, holder}) {
   return vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
 }
 
+// A presentation frame (@sd-jwt/present) disclosing what DCQL claims paths name: a name
+// is an object member, an index an array element, null every element.
+function frameFor(paths, claims) {
+  const frame = {};
+  const mark = (target, value, path) => {
+    const [head, ...rest] = path;
+    const keys = head === null ?
+      (Array.isArray(value) ? value.map((_v, i) => i) : []) : [head];
+    for(const key of keys) {
+      if(value === undefined || value === null || !(key in Object(value))) {
+        continue;
+      }
+      if(!rest.length) {
+        target[key] = true;
+      } else {
+        target[key] = typeof target[key] === 'object' ? target[key] : {};
+        mark(target[key], value[key], rest);
+      }
+    }
+  };
+  for(const path of paths) {
+    mark(frame, claims, path);
+  }
+  return frame;
+}
+
+async function answerSdJwt(job, client, request, query) {
+  const vc = new SDJwtVcInstance({hasher: digest});
+  const held = [];
+  for(const item of job.sdJwts) {
+    const claims = await vc.getClaims(item.token);
+    held.push({
+      credential_format: 'dc+sd-jwt', vct: claims.vct, claims,
+      cryptographic_holder_binding: true
+    });
+  }
+  const matched = DcqlQuery.query(query, held);
+  const out = {canBeSatisfied: matched.can_be_satisfied};
+  if(!matched.can_be_satisfied && !job.sendAnyway) {
+    const response = await fetch(request.response_uri, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams({error: 'access_denied', state: request.state ?? ''})
+    });
+    return {...out, status: response.status, body: await response.json()};
+  }
+  const override = job.override ?? {};
+  const vpToken = {};
+  const frames = {};
+  for(const credentialQuery of query.credentials) {
+    const match = matched.credential_matches[credentialQuery.id];
+    const index = match?.success ? match.valid_credentials[0].input_credential_index :
+      (job.sendAnyway ? 0 : undefined);
+    if(index === undefined) {
+      continue;
+    }
+    const paths = job.disclose ?? (credentialQuery.claims ?? []).map(c => c.path);
+    const frame = frameFor(paths, held[index].claims);
+    const holder = new SDJwtVcInstance({
+      hasher: digest, kbSignAlg: ES256.alg,
+      kbSigner: await ES256.getSigner(job.sdJwts[index].holderJwk)
+    });
+    const presentation = await holder.present(job.sdJwts[index].token, frame, {
+      kb: {payload: {
+        iat: Math.floor(Date.now() / 1000),
+        aud: override.aud ?? request.client_id,
+        nonce: override.nonce ?? request.nonce
+      }}
+    });
+    vpToken[credentialQuery.id] = [presentation];
+    frames[credentialQuery.id] = frame;
+  }
+  const {authorizationResponsePayload} = await client.createOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload: {vp_token: vpToken}
+  });
+  const {response} = await client.submitOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload
+  });
+  return {...out, status: response.status, body: await response.json(), vpToken, frames};
+}
+
 async function answerOpenid4vp(job) {
   const client = new Openid4vpClient({callbacks});
   const parsed = client.parseOpenid4vpAuthorizationRequest({
@@ -108,7 +198,7 @@ async function answerOpenid4vp(job) {
 
   // What the wallet holds, as DCQL sees it: the fully expanded types, the claims.
   const held = [];
-  for(const credential of job.credentials) {
+  for(const credential of job.credentials ?? []) {
     held.push({
       credential_format: 'ldp_vc',
       type: await expandedTypes(credential),
@@ -118,6 +208,15 @@ async function answerOpenid4vp(job) {
   }
   const query = DcqlQuery.parse(resolved.dcql.query);
   DcqlQuery.validate(query);
+  const resolvedSummary = {
+    client_id: request.client_id,
+    nonce: request.nonce,
+    state: request.state,
+    dcql: resolved.dcql.query
+  };
+  if(query.credentials.some(c => c.format === 'dc+sd-jwt')) {
+    return {resolved: resolvedSummary, ...(await answerSdJwt(job, client, request, query))};
+  }
   const matched = DcqlQuery.query(query, held);
   const out = {
     resolved: {

@@ -7,8 +7,12 @@
 //   {"offer": "openid-credential-offer://…", "txCode": "123456",
 //    "alg": "EdDSA" | "ES256", "keyIn": "kid" | "jwk", "rounds": 1,
 //    "key": {publicKeyMultibase, secretKeyMultibase}}   (optional: an Ed25519 key file, so
-//    the same holder key can later answer a presentation request; else a new key)
-// -> {"ok": true, "version": "V1", "holder": "did:key:…", "credential": {…},
+//    the same holder key can later answer a presentation request; else a new key),
+//    "format": "ldp_vc" | "dc+sd-jwt"   (optional: which of the offer's credential
+//    configurations to ask for; default the offer's first. dc+sd-jwt: an ES256 key
+//    proof with a new P-256 key in the proof header's jwk, as HAIP wallets do)
+// -> {"ok": true, "version": "V1", "holder": "did:key:…", "credential": {…} or "<SD-JWT>",
+//     "configurationId": "…", "holderJwk": {…private P-256 JWK, for dc+sd-jwt…},
 //     "tokenResponse": {…}, "metadata": {…}}
 // "rounds" > 1 runs that many offers (a list in "offers", codes in "txCodes") one after
 // the other and reports the time taken (the benchmark).
@@ -69,7 +73,13 @@ function signWith(key) {
 async function collect(client, key, request, offerUri, txCode) {
   const offer = await client.resolveCredentialOffer(offerUri);
   const metadata = await client.resolveIssuerMetadata(offer.credential_issuer);
-  const configurationId = offer.credential_configuration_ids[0];
+  const supported = metadata.credentialIssuer.credential_configurations_supported;
+  const configurationId = request.format ?
+    offer.credential_configuration_ids.find(id => supported[id]?.format === request.format) :
+    offer.credential_configuration_ids[0];
+  if(!configurationId) {
+    throw new Error(`the offer has no ${request.format} configuration`);
+  }
   const {accessTokenResponse} = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
     credentialOffer: offer, issuerMetadata: metadata, txCode,
     additionalRequestPayload: request.extraTokenParameters
@@ -87,7 +97,8 @@ async function collect(client, key, request, offerUri, txCode) {
   });
   const credential = credentialResponse.credentials ?
     credentialResponse.credentials[0].credential : credentialResponse.credential;
-  return {offer, metadata, accessTokenResponse, credential, version: metadata.originalDraftVersion};
+  return {offer, metadata, accessTokenResponse, credential, configurationId,
+    version: metadata.originalDraftVersion};
 }
 
 async function main() {
@@ -99,7 +110,12 @@ async function main() {
   if(request.allowInsecureUrls) {
     setGlobalConfig({allowInsecureUrls: true});
   }
-  const key = request.key ? keyFromFile(request.key) : newKey(request.alg || 'EdDSA');
+  const sdJwt = request.format === 'dc+sd-jwt';
+  const key = request.key ? keyFromFile(request.key) :
+    newKey(sdJwt ? 'ES256' : (request.alg || 'EdDSA'));
+  if(sdJwt) {
+    request.keyIn = 'jwk';
+  }
   const client = new Openid4vciClient({
     callbacks: {
       fetch: globalThis.fetch,
@@ -123,6 +139,8 @@ async function main() {
   process.stdout.write(JSON.stringify({
     ok: true, version: result.version, holder: key.did,
     credential: result.credential, tokenResponse: result.accessTokenResponse,
+    configurationId: result.configurationId,
+    holderJwk: sdJwt ? key.privateKey.export({format: 'jwk'}) : undefined,
     issuer: result.metadata.credentialIssuer
   }) + '\n');
 }

@@ -24,6 +24,7 @@ from tests.support.wallets import OFFER_REQUEST, PythonWallet, offer_uri_of
 
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 CONFIGURATION = "SkillCredential_ldp_vc"
+SD_JWT_CONFIGURATION = "SkillCredential_certification_dc+sd-jwt"
 
 
 def make_offer(
@@ -42,7 +43,9 @@ def code_of(service: Service, offer: dict[str, Any]) -> str:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["credential_issuer"] == BASE_URL
-    assert body["credential_configuration_ids"] == [CONFIGURATION]
+    # the wallet chooses: the Data Integrity credential or its SD-JWT VC twin (mig-fillet
+    # is a certification)
+    assert body["credential_configuration_ids"] == [CONFIGURATION, SD_JWT_CONFIGURATION]
     code: str = body["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
     return code
 

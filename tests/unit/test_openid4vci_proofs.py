@@ -35,6 +35,11 @@ def test_a_good_proof_names_its_key_as_a_did_key(alg: str, use_jwk: bool) -> Non
         )
     )
 
+    # The key as a public JWK (what an SD-JWT VC binds to in cnf.jwk), whether the proof
+    # named it by jwk or by did:key, the same as PyJWT makes it.
+    expected = {k: v for k, v in wallet.jwk().items() if k in ("kty", "crv", "x", "y")}
+    assert proof.jwk == expected and "d" not in proof.jwk
+
 
 def forged(header: dict[str, Any], payload: dict[str, Any], key: Any, alg: str = "EdDSA") -> str:
     return jwt.encode(payload, key, algorithm=alg, headers=header)

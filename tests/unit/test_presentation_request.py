@@ -16,6 +16,7 @@ from skillcred.core.presentation_request import (
     match_presentation,
     parse_query,
     parse_vp_token,
+    select_claim,
     vpr_query,
 )
 from skillcred.errors import RequestError
@@ -117,3 +118,91 @@ def test_an_answer_must_cover_the_required_queries() -> None:
         match_presentation(vp, queries)
     licensed = {"verifiableCredential": [credential(), credential(achievement_type="License")]}
     assert match_presentation(licensed, queries).presentations[0][1] == ("l", "w")
+
+
+# --- dc+sd-jwt --------------------------------------------------------------------------------
+
+VCTS = {
+    "Competency": "https://x.test/vct/skills/competency",
+    "Certification": "https://x.test/vct/skills/certification",
+    "License": "https://x.test/vct/skills/license",
+}
+TWIN_CLAIMS = {
+    "skill": {
+        "id": "https://x.test/skills/mig",
+        "name": "MIG",
+        "type": "Certification",
+        "alignment": [{"targetUrl": "http://data.europa.eu/esco/skill/a"}],
+    },
+    "level": {"id": "https://x.test/levels/b", "name": "Basic"},
+    "assessment": {"method": "practical"},
+    "evidence": [{"name": "one"}, {"name": "two"}],
+}
+
+
+def test_a_dc_sd_jwt_query_names_its_vct_and_only_the_claims_asked_for() -> None:
+    (query,) = parse_query(
+        {
+            "format": "dc+sd-jwt",
+            "skills": [
+                {
+                    "id": "w",
+                    "achievementType": "Certification",
+                    "alignment": "http://data.europa.eu/esco/skill/a",
+                    "claims": ["level", ["assessment", "method"], ["evidence", None, "name"]],
+                }
+            ],
+        }
+    )
+    assert query.format == "dc+sd-jwt"
+    assert dcql_query([query], vcts=VCTS)["credentials"] == [
+        {
+            "id": "w",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": [VCTS["Certification"]]},
+            "claims": [
+                {"path": ["level"]},
+                {"path": ["assessment", "method"]},
+                {"path": ["evidence", None, "name"]},
+                {
+                    "path": ["skill", "alignment", None, "targetUrl"],
+                    "values": ["http://data.europa.eu/esco/skill/a"],
+                },
+            ],
+        }
+    ]
+    # It survives being stored (to_json) and read back.
+    assert parse_query({"skills": [query.to_json()]}) == (query,)
+    assert query.matches_claims(TWIN_CLAIMS)
+    assert query.missing_claims(TWIN_CLAIMS) == []
+    assert query.missing_claims({"skill": TWIN_CLAIMS["skill"]}) == [
+        ("level",),
+        ("assessment", "method"),
+        ("evidence", None, "name"),
+    ]
+    other = parse_query({"format": "dc+sd-jwt", "skills": [{"achievement": "https://x.test/o"}]})
+    assert not other[0].matches_claims(TWIN_CLAIMS)
+
+
+def test_claim_paths_select_as_openid4vp_section_7_says() -> None:
+    assert select_claim(TWIN_CLAIMS, ("evidence", None, "name")) == ["one", "two"]
+    assert select_claim(TWIN_CLAIMS, ("evidence", 1)) == [{"name": "two"}]
+    assert select_claim(TWIN_CLAIMS, ("evidence", 2)) == []
+    assert select_claim(TWIN_CLAIMS, ("assessment", "date")) == []
+    assert select_claim(TWIN_CLAIMS, ("skill", None)) == []  # null selects array elements only
+
+
+def test_a_dc_sd_jwt_request_without_vcts_is_refused() -> None:
+    queries = parse_query({"format": "dc+sd-jwt"})
+    assert queries[0].claims == (("skill",), ("level",))
+    with pytest.raises(RequestError):
+        dcql_query(queries)
+
+
+def test_a_dc_sd_jwt_vp_token_holds_strings() -> None:
+    queries = parse_query({"format": "dc+sd-jwt", "skills": [{"id": "w"}]})
+    answer = parse_vp_token(json.dumps({"w": ["a.b.c~d~e.f.g"]}), queries)
+    assert answer.sd_jwts == (("w", "a.b.c~d~e.f.g"),) and answer.presentations == ()
+    check_answer(answer, queries)
+    with pytest.raises(ResponseMismatch, match="SD-JWT\\+KB strings"):
+        parse_vp_token(json.dumps({"w": [{"type": "VerifiablePresentation"}]}), queries)

@@ -444,10 +444,13 @@ class CreatePresentationRequest(BaseModel):
     query: dict[str, Any] | None = Field(
         default=None,
         description=(
-            "`{skills: [{id?, achievement?, alignment?, achievementType?, required?}]}`: which "
-            "skill credentials (a skill definition's id, a framework skill URI such as ESCO's, "
-            "an achievement type), each required or optional. Absent: the deployment's default "
-            "request, or any skill credential."
+            "`{format?, skills: [{id?, achievement?, alignment?, achievementType?, required?, "
+            "claims?}]}`: which skill credentials (a skill definition's id, a framework skill "
+            "URI such as ESCO's, an achievement type), each required or optional. `format`: "
+            "`ldp_vc` (default) or `dc+sd-jwt` (the SD-JWT VC for the EU wallets); for "
+            '`dc+sd-jwt`, `claims` names only the claims needed (`"level"`, '
+            '`["assessment", "method"]`; default the skill and the level). Absent: the '
+            "deployment's default request, or any skill credential."
         ),
     )
     purpose: str | None = Field(

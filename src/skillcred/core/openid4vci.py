@@ -11,6 +11,7 @@ consumes it). The key becomes the holder's did:key, the credential's
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ class KeyProof:
     holder: str
     nonce: str
     algorithm: str
+    #: the proof's public key as a JWK (``kty``, ``crv``, ``x``[, ``y``]): an SD-JWT VC
+    #: binds to it (``cnf.jwk``)
+    jwk: dict[str, str]
 
 
 def did_key_for_public_key(key: PublicKey) -> str:
@@ -168,4 +172,27 @@ def verify_key_proof(
     nonce = payload.get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise InvalidNonceError("the key proof carries no nonce: get one from the nonce endpoint")
-    return KeyProof(holder=did_key_for_public_key(key), nonce=nonce, algorithm=algorithm)
+    return KeyProof(
+        holder=did_key_for_public_key(key), nonce=nonce, algorithm=algorithm, jwk=public_jwk(key)
+    )
+
+
+def public_jwk(key: PublicKey) -> dict[str, str]:
+    """The public JWK (RFC 7517/8037) of an Ed25519 or P-256 key, members sorted."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return {
+            "crv": "Ed25519",
+            "kty": "OKP",
+            "x": b64(key.public_bytes(Encoding.Raw, PublicFormat.Raw)),
+        }
+    numbers = key.public_numbers()
+    return {
+        "crv": "P-256",
+        "kty": "EC",
+        "x": b64(numbers.x.to_bytes(32, "big")),
+        "y": b64(numbers.y.to_bytes(32, "big")),
+    }

@@ -3,8 +3,11 @@ an answer matches it. Pure: no HTTP, no storage.
 
 - OpenID for Verifiable Presentations 1.0: a DCQL query (§6) for W3C credentials secured
   with Data Integrity (format ``ldp_vc``, Appendix B.1.3: ``meta.type_values`` holds the
-  fully expanded type IRIs) and the ``vp_token`` of a ``direct_post`` response (§8.1: a
-  JSON object keyed by the credential query ids, each value an array of presentations).
+  fully expanded type IRIs) or for SD-JWT VCs (format ``dc+sd-jwt``, Appendix B.3:
+  ``meta.vct_values``, and ``claims`` naming only the claims the verifier needs, §6.3),
+  and the ``vp_token`` of a ``direct_post`` response (§8.1: a JSON object keyed by the
+  credential query ids, each value an array of presentations — JSON objects for
+  ``ldp_vc``, SD-JWT+KB strings for ``dc+sd-jwt``).
 - VC-API exchanges as the DCC Learner Credential Wallet speaks them: a
   ``VerifiablePresentationRequest`` with ``DIDAuthentication`` and ``QueryByExample``
   (W3C CCG Verifiable Presentation Request v0.3).
@@ -20,6 +23,9 @@ from typing import Any
 from skillcred.core.values import as_list
 from skillcred.errors import RequestError
 
+#: a claims path query (OpenID4VP 1.0 §7): names, array indexes, null for every element
+ClaimPath = tuple[str | int | None, ...]
+
 VC_TYPE_IRI = "https://www.w3.org/2018/credentials#VerifiableCredential"
 OPEN_BADGE_TYPE_IRI = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"
 ACHIEVEMENT_TYPES = (
@@ -32,9 +38,39 @@ ACHIEVEMENT_TYPES = (
     "Course",
 )
 MAX_SKILL_QUERIES = 20
+MAX_CLAIM_QUERIES = 20
+LDP_VC = "ldp_vc"
+SD_JWT_VC = "dc+sd-jwt"
+FORMATS = (LDP_VC, SD_JWT_VC)
+#: what an SD-JWT VC query asks for when it names no claims: the skill and the level
+DEFAULT_CLAIMS: tuple[ClaimPath, ...] = (("skill",), ("level",))
+#: the SD-JWT's own claims (always there, never a claim to ask for)
+_NOT_CLAIMS = frozenset(("iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"))
 MAX_PURPOSE_LENGTH = 500
 #: DCQL credential query ids: alphanumeric, underscore, hyphen (OpenID4VP §6.1)
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def claim_pointer(path: ClaimPath) -> str:
+    """A claims path query (§7) as text: ``/skill/name``, ``/evidence/*``."""
+    return "/" + "/".join("*" if p is None else str(p) for p in path)
+
+
+def select_claim(claims: Any, path: ClaimPath) -> list[Any]:
+    """The values a claims path query selects (OpenID4VP 1.0 §7.1): a string a member,
+    an integer an array element, null every element."""
+    selected = [claims]
+    for component in path:
+        following: list[Any] = []
+        for value in selected:
+            if isinstance(component, str) and isinstance(value, Mapping) and component in value:
+                following.append(value[component])
+            elif component is None and isinstance(value, list):
+                following.extend(value)
+            elif isinstance(component, int) and isinstance(value, list) and component < len(value):
+                following.append(value[component])
+        selected = following
+    return selected
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +84,15 @@ class SkillQuery:
     alignment: str | None = None
     achievement_type: str | None = None
     required: bool = True
+    format: str = LDP_VC
+    #: for dc+sd-jwt: the claims asked for (claims path queries)
+    claims: tuple[ClaimPath, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "required": self.required}
+        if self.format != LDP_VC:
+            data["format"] = self.format
+            data["claims"] = [list(path) for path in self.claims]
         if self.achievement is not None:
             data["achievement"] = self.achievement
         if self.alignment is not None:
@@ -89,8 +131,59 @@ class SkillQuery:
             return True
         return False
 
+    def matches_claims(self, claims: Mapping[str, Any]) -> bool:
+        """Whether an SD-JWT VC's claims (disclosed, as verified) are of the skill this
+        query asks for."""
+        skill = claims.get("skill")
+        if not isinstance(skill, Mapping):
+            return False
+        if self.achievement is not None and skill.get("id") != self.achievement:
+            return False
+        if self.achievement_type is not None and skill.get("type") != self.achievement_type:
+            return False
+        return self.alignment is None or any(
+            isinstance(a, Mapping) and a.get("targetUrl") == self.alignment
+            for a in as_list(skill.get("alignment"))
+        )
+
+    def missing_claims(self, claims: Mapping[str, Any]) -> list[ClaimPath]:
+        """The claims asked for that the presentation does not show."""
+        return [path for path in self.claims if not select_claim(claims, path)]
+
 
 ANY_SKILL = (SkillQuery("skills"),)
+
+
+def _parse_claims(raw: Any, where: str) -> tuple[ClaimPath, ...]:
+    """``["skill", ["assessment", "method"], ["evidence", null]]`` -> claims path queries."""
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_CLAIM_QUERIES:
+        raise RequestError(f"{where} must be an array of 1-{MAX_CLAIM_QUERIES} claim paths")
+    paths: list[ClaimPath] = []
+    for index, item in enumerate(raw):
+        path = [item] if isinstance(item, str) else item
+        if (
+            not isinstance(path, list)
+            or not 1 <= len(path) <= 5
+            or not isinstance(path[0], str)
+            or not all(
+                (isinstance(p, str) and 0 < len(p) <= 100)
+                or p is None
+                or (isinstance(p, int) and not isinstance(p, bool) and p >= 0)
+                for p in path
+            )
+        ):
+            raise RequestError(
+                f"{where}[{index}] must be a claim name or a path: 1-5 names, array "
+                "indexes or null (every element), starting with a name"
+            )
+        if path[0] in _NOT_CLAIMS:
+            raise RequestError(
+                f"{where}[{index}]: {path[0]!r} is part of every SD-JWT VC, not a claim to ask for"
+            )
+        if tuple(path) in paths:
+            raise RequestError(f"{where} names {claim_pointer(tuple(path))} twice")
+        paths.append(tuple(path))
+    return tuple(paths)
 
 
 def parse_query(raw: Any) -> tuple[SkillQuery, ...]:
@@ -100,12 +193,20 @@ def parse_query(raw: Any) -> tuple[SkillQuery, ...]:
         return ANY_SKILL
     if not isinstance(raw, Mapping):
         raise RequestError("query must be a JSON object with a list of skills")
-    unknown = sorted(set(raw) - {"skills"})
+    unknown = sorted(set(raw) - {"skills", "format"})
     if unknown:
-        raise RequestError(f"query.{unknown[0]} is not a field of a query; it takes skills")
+        raise RequestError(
+            f"query.{unknown[0]} is not a field of a query; it takes skills and format"
+        )
+    default_format = raw.get("format", LDP_VC)
+    if default_format not in FORMATS:
+        raise RequestError(f"query.format must be one of {', '.join(FORMATS)}")
     skills = raw.get("skills")
-    if skills is None:
+    implicit = skills is None
+    if implicit and default_format == LDP_VC:
         return ANY_SKILL
+    if implicit:
+        skills = [{"id": ANY_SKILL[0].id}]
     if not isinstance(skills, list) or not skills:
         raise RequestError("query.skills must be a non-empty array")
     if len(skills) > MAX_SKILL_QUERIES:
@@ -116,12 +217,13 @@ def parse_query(raw: Any) -> tuple[SkillQuery, ...]:
         if not isinstance(item, Mapping):
             raise RequestError(f"{where} must be a JSON object")
         unknown = sorted(
-            set(item) - {"id", "achievement", "alignment", "achievementType", "required"}
+            set(item)
+            - {"id", "achievement", "alignment", "achievementType", "required", "format", "claims"}
         )
         if unknown:
             raise RequestError(
                 f"{where}.{unknown[0]} is not a field of a skill query; it takes id, "
-                "achievement, alignment, achievementType and required"
+                "achievement, alignment, achievementType, required, format and claims"
             )
         query_id = item.get("id", f"skill_{index}")
         if (
@@ -147,8 +249,32 @@ def parse_query(raw: Any) -> tuple[SkillQuery, ...]:
         required = item.get("required", True)
         if not isinstance(required, bool):
             raise RequestError(f"{where}.required must be true or false")
+        wanted = item.get("format", default_format)
+        if wanted not in FORMATS:
+            raise RequestError(f"{where}.format must be one of {', '.join(FORMATS)}")
+        claims: tuple[ClaimPath, ...] = ()
+        if wanted == SD_JWT_VC:
+            raw_claims = item.get("claims")
+            claims = DEFAULT_CLAIMS if raw_claims is None else _parse_claims(raw_claims, where)
+        elif "claims" in item:
+            raise RequestError(
+                f"{where}.claims: only a dc+sd-jwt credential is shown claim by claim; an "
+                "ldp_vc credential is shown whole"
+            )
         queries.append(
-            SkillQuery(query_id, item.get("achievement"), item.get("alignment"), kind, required)
+            SkillQuery(
+                query_id,
+                item.get("achievement"),
+                item.get("alignment"),
+                kind,
+                required,
+                wanted,
+                claims,
+            )
+        )
+    if len({q.format for q in queries}) > 1:
+        raise RequestError(
+            "query.skills asks for ldp_vc and dc+sd-jwt at once; ask for one format per request"
         )
     ids = [q.id for q in queries]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
@@ -167,10 +293,39 @@ def parse_purpose(raw: Any) -> str | None:
     return raw.strip()
 
 
-def dcql_query(queries: Sequence[SkillQuery]) -> dict[str, Any]:
-    """The DCQL query (OpenID4VP 1.0 §6) for skill credentials as ``ldp_vc``."""
+def _sd_jwt_credential_query(query: SkillQuery, vcts: Mapping[str, str]) -> dict[str, Any]:
+    """A DCQL credential query for an SD-JWT VC (Appendix B.3.1): its ``vct`` values and the
+    claims asked for, the skill filters as claims with ``values``."""
+    kind = query.achievement_type
+    wanted = [vcts[kind]] if kind is not None and kind in vcts else sorted(set(vcts.values()))
+    claims: list[dict[str, Any]] = [{"path": list(path)} for path in query.claims]
+    filters: list[tuple[list[Any], str | None]] = [
+        (["skill", "id"], query.achievement),
+        (["skill", "alignment", None, "targetUrl"], query.alignment),
+    ]
+    for path, value in filters:
+        if value is not None:
+            claims.append({"path": path, "values": [value]})
+    return {
+        "id": query.id,
+        "format": SD_JWT_VC,
+        "meta": {"vct_values": wanted},
+        "claims": claims,
+    }
+
+
+def dcql_query(
+    queries: Sequence[SkillQuery], *, vcts: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The DCQL query (OpenID4VP 1.0 §6) for skill credentials as ``ldp_vc``, or as
+    ``dc+sd-jwt`` (``vcts``: the vct of each achievementType)."""
     credentials: list[dict[str, Any]] = []
     for query in queries:
+        if query.format == SD_JWT_VC:
+            if not vcts:
+                raise RequestError("this verifier does not ask for dc+sd-jwt credentials")
+            credentials.append(_sd_jwt_credential_query(query, vcts))
+            continue
         credential: dict[str, Any] = {
             "id": query.id,
             "format": "ldp_vc",
@@ -242,6 +397,8 @@ class Answer:
     """The presentations a wallet sent, each with the ids of the queries it answers."""
 
     presentations: tuple[tuple[Mapping[str, Any], tuple[str, ...]], ...]
+    #: dc+sd-jwt answers: (the query id, the SD-JWT+KB)
+    sd_jwts: tuple[tuple[str, str], ...] = ()
 
 
 class ResponseMismatch(ValueError):
@@ -260,17 +417,26 @@ def parse_vp_token(raw: Any, queries: Sequence[SkillQuery]) -> Answer:
         raise ResponseMismatch(
             "vp_token must be a JSON object keyed by the DCQL credential query ids"
         )
-    known = {q.id for q in queries}
-    unknown = sorted(set(raw) - known)
+    known = {q.id: q for q in queries}
+    unknown = sorted(set(raw) - set(known))
     if unknown:
         raise ResponseMismatch(f"vp_token answers {unknown[0]!r}, which was not asked for")
     presentations: list[tuple[Mapping[str, Any], tuple[str, ...]]] = []
+    sd_jwts: list[tuple[str, str]] = []
     for query_id, value in raw.items():
         items = value if isinstance(value, list) else None
         if not items:
             raise ResponseMismatch(
                 f"vp_token[{query_id!r}] must be a non-empty array of presentations"
             )
+        if known[query_id].format == SD_JWT_VC:
+            for item in items:
+                if not isinstance(item, str) or "~" not in item:
+                    raise ResponseMismatch(
+                        f"vp_token[{query_id!r}] must hold SD-JWT+KB strings (dc+sd-jwt)"
+                    )
+                sd_jwts.append((query_id, item))
+            continue
         for item in items:
             if isinstance(item, str):
                 raise ResponseMismatch(
@@ -279,14 +445,14 @@ def parse_vp_token(raw: Any, queries: Sequence[SkillQuery]) -> Answer:
             if not isinstance(item, Mapping):
                 raise ResponseMismatch(f"vp_token[{query_id!r}] holds a non-object")
             presentations.append((item, (query_id,)))
-    return Answer(tuple(presentations))
+    return Answer(tuple(presentations), tuple(sd_jwts))
 
 
 def check_answer(answer: Answer, queries: Sequence[SkillQuery]) -> None:
     """Every credential sent matches the query it answers, and every required query is
     answered by at least one credential. Raises ResponseMismatch."""
     by_id = {q.id: q for q in queries}
-    answered: set[str] = set()
+    answered: set[str] = {query_id for query_id, _text in answer.sd_jwts}
     for presentation, query_ids in answer.presentations:
         credentials = as_list(presentation.get("verifiableCredential"))
         if not credentials:

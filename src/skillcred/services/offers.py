@@ -3,7 +3,10 @@
 An offer holds a skill-shaped request until a wallet collects it. The wallet proves it
 holds a key (an OpenID4VCI key proof, or a DIDAuthentication presentation), and the
 credential is then issued through the ordinary skill issuance, bound to that key
-(``credentialSubject.id``). Each offer is delivered at most once: every step moves the
+(``credentialSubject.id``). Over OpenID4VCI the wallet chooses the format: ``ldp_vc`` (the
+Data Integrity credential) or ``dc+sd-jwt`` (its SD-JWT VC twin, bound to the key proof's
+P-256 key in ``cnf.jwk``; the Data Integrity credential is issued and stored beside it, so
+both carry the same status). Each offer is delivered at most once: every step moves the
 offer from one state to the next with a conditional update inside a write transaction,
 so of two concurrent requests exactly one goes on.
 
@@ -29,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import orjson
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from skillcred.core.datetimes import format_date_time, utc_now
@@ -50,6 +54,7 @@ from skillcred.errors import (
     UnsupportedGrantTypeError,
 )
 from skillcred.services import audit
+from skillcred.services.sdjwt_vc import SD_JWT_VC_TYPE, SKILL_KINDS
 from skillcred.services.skill_issuer import SkillIssuer
 from skillcred.services.skills import SkillCredentialRequest, SkillService, draft_skill_credential
 from skillcred.storage.db import Database
@@ -57,8 +62,15 @@ from skillcred.storage.models import Offer, OfferExchange, OfferNonce, Provider
 from skillcred.storage.repositories import OPEN_OFFER_STATES, Offers, Providers
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-#: the one credential configuration this issuer offers
+#: the Data Integrity credential configuration (every offer has it)
 CONFIGURATION_ID = "SkillCredential_ldp_vc"
+#: the SD-JWT VC configurations, one per kind of skill (each names its own ``vct``); an
+#: offer has the one of its skill's kind
+SD_JWT_CONFIGURATIONS = {
+    kind: f"SkillCredential_{kind}_{SD_JWT_VC_TYPE}" for kind in SKILL_KINDS.values()
+}
+#: draft-era format names wallets send for an SD-JWT VC (draft 13 and older: vc+sd-jwt)
+SD_JWT_FORMATS = (SD_JWT_VC_TYPE, "vc+sd-jwt")
 #: the one VC-API workflow: a skill credential for a DIDAuthentication
 WORKFLOW = "skill-credential"
 #: the Learner Credential Wallet's universal link for VC-API requests
@@ -140,6 +152,8 @@ def aware_utc(moment: datetime) -> datetime:
 
 
 IssuerFor = Callable[[Provider, str], SkillIssuer]
+#: (provider, credential id, holder's public JWK) -> the SD-JWT VC twin
+TwinIssuer = Callable[[Provider, str, Mapping[str, Any]], str]
 PresentationCheck = Callable[[Any, str, str], Awaitable[VerificationResult]]
 
 
@@ -153,11 +167,13 @@ class OfferService:
         base_url: str,
         ttl_seconds: int,
         token_ttl_seconds: int,
+        twin_for: TwinIssuer | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.database = database
         self.skills = skills
         self.issuer_for = issuer_for
+        self.twin_for = twin_for
         self.base_url = base_url
         self.ttl_seconds = ttl_seconds
         self.token_ttl_seconds = token_ttl_seconds
@@ -351,9 +367,30 @@ class OfferService:
             }
         return {
             "credential_issuer": self.credential_issuer,
-            "credential_configuration_ids": [CONFIGURATION_ID],
+            "credential_configuration_ids": self.configurations(offer),
             "grants": {PRE_AUTHORIZED_GRANT: grant},
         }
+
+    def configurations(self, offer: Offer) -> list[str]:
+        """The credential configurations an offer can be collected as: ``ldp_vc``, and the
+        ``dc+sd-jwt`` one of its skill's kind (while the offer still holds its request)."""
+        offered = [CONFIGURATION_ID]
+        if self.twin_for is None or offer.request is None:
+            return offered
+        with self.database.reading() as session:
+            provider = Providers(session).by_id(offer.provider_id)
+        assert provider is not None
+        request = SkillCredentialRequest.model_validate_json(offer.request)
+        stand_in = request.model_copy(
+            update={"holder": request.holder.model_copy(update={"id": "urn:uuid:x"})}
+        )
+        try:
+            credential, _ = draft_skill_credential(self.skills, provider, stand_in)
+        except SkillcredError:
+            return offered
+        achievement = credential["credentialSubject"]["achievement"]
+        kind = SKILL_KINDS.get(str(achievement.get("achievementType")), "competency")
+        return [*offered, SD_JWT_CONFIGURATIONS[kind]]
 
     def token(self, form: Mapping[str, str]) -> dict[str, Any]:
         """The token endpoint for the pre-authorized code grant (OpenID4VCI 1.0 §6).
@@ -370,7 +407,7 @@ class OfferService:
             raise OAuthError("pre-authorized_code is required")
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        _offer, nonce = self._redeem(
+        offer, nonce = self._redeem(
             code,
             form.get("tx_code"),
             step="token",
@@ -388,9 +425,10 @@ class OfferService:
             "authorization_details": [
                 {
                     "type": "openid_credential",
-                    "credential_configuration_id": CONFIGURATION_ID,
-                    "credential_identifiers": [CONFIGURATION_ID],
+                    "credential_configuration_id": configuration,
+                    "credential_identifiers": [configuration],
                 }
+                for configuration in self.configurations(offer)
             ],
         }
 
@@ -460,7 +498,8 @@ class OfferService:
         offer, _nonce = self._redeem(
             pre_authorized_code(handle), tx_code, step="download", to_state="issuing"
         )
-        return await self._deliver(offer, None, via="download")
+        document, _twin = await self._deliver(offer, None, via="download")
+        return document
 
     def _new_nonce(self, session: Session, now: datetime) -> str:
         nonce = secrets.token_urlsafe(24)
@@ -497,10 +536,19 @@ class OfferService:
                 step="credential",
             )
         try:
-            proof_jwt, version = _parse_credential_request(body)
+            proof_jwt, version, configuration = _parse_credential_request(
+                body, self.configurations(offer)
+            )
             proof = verify_key_proof(
                 proof_jwt, audience=self.credential_issuer, now=now.timestamp()
             )
+            sd_jwt = configuration != CONFIGURATION_ID
+            if sd_jwt and proof.algorithm != "ES256":
+                # HAIP: the SD-JWT VC's cnf.jwk is a P-256 key, proven with ES256.
+                raise InvalidProofError(
+                    f"a {SD_JWT_VC_TYPE} credential is bound to a P-256 key: sign the key "
+                    f"proof with ES256, not {proof.algorithm}"
+                )
         except (OAuthError, InvalidProofError) as exc:
             raise self._refuse(offer, exc, step="credential") from None
         holder = proof.holder
@@ -520,10 +568,15 @@ class OfferService:
             raise self._refuse(
                 offer, InvalidTokenError("the access token was used already"), step="credential"
             )
-        document = await self._deliver(
-            offer, holder, via="openid4vci", proof=proof, revert_to="token-issued"
+        document, twin = await self._deliver(
+            offer,
+            holder,
+            via="openid4vci",
+            proof=proof,
+            revert_to="token-issued",
+            twin_jwk=proof.jwk if sd_jwt else None,
         )
-        credential = orjson.loads(document)
+        credential: Any = twin if twin is not None else orjson.loads(document)
         if version == "1.0":
             return {"credentials": [{"credential": credential}]}
         return {"credential": credential}
@@ -536,8 +589,10 @@ class OfferService:
         via: str,
         proof: KeyProof | None = None,
         revert_to: str = "offered",
-    ) -> bytes:
-        """Issue the offer's credential (the offer is 'issuing', held by this request)."""
+        twin_jwk: Mapping[str, Any] | None = None,
+    ) -> tuple[bytes, str | None]:
+        """Issue the offer's credential (the offer is 'issuing', held by this request),
+        and with ``twin_jwk`` its SD-JWT VC twin bound to that key."""
         assert offer.request is not None
         request = SkillCredentialRequest.model_validate_json(offer.request)
         if holder is not None:
@@ -548,9 +603,18 @@ class OfferService:
             provider = Providers(session).by_id(offer.provider_id)
         assert provider is not None
         issuer = self.issuer_for(provider, f"wallet:{via}")
+        twin: str | None = None
         try:
             issued = await issuer.issue_async(request, idempotency_key=None, fingerprint=None)
+            if twin_jwk is not None:
+                assert self.twin_for is not None
+                twin_for = self.twin_for
+                twin = await to_thread.run_sync(
+                    lambda: twin_for(provider, issued.credential_id, twin_jwk)
+                )
         except Exception:
+            # (Should the twin fail, its Data Integrity credential stays stored, undelivered:
+            # the provider sees it in the audit trail and may revoke it.)
             with self.database.writing() as session:
                 Offers(session).transition(offer.id, ("issuing",), state=revert_to)
             raise
@@ -576,11 +640,12 @@ class OfferService:
                     "credentialId": issued.credential_id,
                     "via": via,
                     "holder": holder,
+                    "format": "ldp_vc" if twin is None else SD_JWT_VC_TYPE,
                     **({"proofAlg": proof.algorithm} if proof is not None else {}),
                 },
                 at=now,
             )
-        return issued.document
+        return issued.document, twin
 
     # --- VC-API exchanges ------------------------------------------------------------------
 
@@ -672,7 +737,7 @@ class OfferService:
             raise self._refuse(
                 offer, ConflictError("this offer was collected already"), step="exchange"
             )
-        document = await self._deliver(offer, holder, via="vcapi")
+        document, _twin = await self._deliver(offer, holder, via="vcapi")
         return {
             "verifiablePresentation": {
                 "@context": [CREDENTIALS_V2],
@@ -741,24 +806,31 @@ def _closed(state: str) -> str:
     }.get(state, f"the offer is {state}")
 
 
-def _parse_credential_request(body: Any) -> tuple[str, str]:
-    """The one JWT key proof of a credential request, and the protocol version it speaks
-    ("1.0": ``credential_configuration_id`` + ``proofs``; "draft": ``format`` + ``proof``)."""
+def _parse_credential_request(body: Any, offered: list[str]) -> tuple[str, str, str]:
+    """The one JWT key proof of a credential request, the protocol version it speaks
+    ("1.0": ``credential_configuration_id`` + ``proofs``; "draft": ``format`` + ``proof``)
+    and the configuration asked for (one of ``offered``)."""
     if not isinstance(body, Mapping):
         raise InvalidCredentialRequestError("the credential request must be a JSON object")
     if "credential_configuration_id" in body or "credential_identifier" in body:
         version = "1.0"
         configuration = body.get("credential_configuration_id") or body.get("credential_identifier")
-        if configuration != CONFIGURATION_ID:
+        if configuration not in offered:
             raise UnknownCredentialConfigurationError(
-                f"this issuer offers only {CONFIGURATION_ID!r}, not {configuration!r}"
+                f"this offer is collected as {' or '.join(map(repr, offered))}, "
+                f"not {configuration!r}"
             )
     elif "format" in body:
         version = "draft"
-        if body.get("format") != "ldp_vc":
+        wanted = body.get("format")
+        by_format = {"ldp_vc": CONFIGURATION_ID}
+        by_format.update({f: c for c in offered[1:] for f in SD_JWT_FORMATS})
+        if wanted not in by_format:
             raise UnknownCredentialConfigurationError(
-                f"format {body.get('format')!r} is not offered; this issuer issues ldp_vc"
+                f"format {wanted!r} is not offered; this offer is issued as "
+                + " or ".join(["ldp_vc", *([SD_JWT_VC_TYPE] if len(offered) > 1 else [])])
             )
+        configuration = by_format[wanted]
     else:
         raise InvalidCredentialRequestError(
             "name the credential: credential_configuration_id (or format, for older drafts)"
@@ -773,11 +845,11 @@ def _parse_credential_request(body: Any) -> tuple[str, str]:
         jwts = proofs["jwt"]
         if not isinstance(jwts, list) or len(jwts) != 1:
             raise InvalidProofError("send exactly one jwt key proof (no batch issuance here)")
-        return str(jwts[0]) if isinstance(jwts[0], str) else "", version
+        return str(jwts[0]) if isinstance(jwts[0], str) else "", version, str(configuration)
     if isinstance(single, Mapping):
         if single.get("proof_type") != "jwt":
             raise InvalidProofError("proof.proof_type must be 'jwt'")
-        return str(single.get("jwt") or ""), version
+        return str(single.get("jwt") or ""), version, str(configuration)
     raise InvalidProofError("the credential request carries no key proof")
 
 
@@ -794,4 +866,11 @@ def _authenticated_holder(presentation: Any, result: VerificationResult) -> str:
     return holder
 
 
-__all__ = ["CONFIGURATION_ID", "PRE_AUTHORIZED_GRANT", "WORKFLOW", "CreatedOffer", "OfferService"]
+__all__ = [
+    "CONFIGURATION_ID",
+    "PRE_AUTHORIZED_GRANT",
+    "SD_JWT_CONFIGURATIONS",
+    "WORKFLOW",
+    "CreatedOffer",
+    "OfferService",
+]

@@ -1,5 +1,6 @@
 """The employer asks the worker's wallet: presentation requests over OpenID4VP 1.0
-(``direct_post``, DCQL, ``ldp_vc``) and VC-API exchanges (the DCC Learner Credential
+(``direct_post``, DCQL, ``ldp_vc`` or ``dc+sd-jwt`` with only the claims needed) and VC-API
+exchanges (the DCC Learner Credential
 Wallet), answered once, verified with this service's verifier, holder binding required.
 
 Nothing is kept past a result's lifetime but the audit line written when it was answered.
@@ -25,6 +26,7 @@ from skillcred.core.datetimes import format_date_time, utc_now
 from skillcred.core.keys import Ed25519KeyPair, load_key_file
 from skillcred.core.passport import report
 from skillcred.core.presentation_request import (
+    SD_JWT_VC,
     Answer,
     ResponseMismatch,
     SkillQuery,
@@ -46,6 +48,8 @@ from skillcred.errors import (
     RequestError,
 )
 from skillcred.services import audit
+from skillcred.services.sdjwt_presentation import vcts_by_type, verify_answer
+from skillcred.services.sdjwt_verify import SdJwtVerifier
 from skillcred.services.verification import BudgetedVerifier
 from skillcred.storage.db import Database
 from skillcred.storage.models import PresentationRequest
@@ -97,7 +101,9 @@ class VerifierIdentity:
                 "ldp_vc": {
                     "proof_type_values": ["DataIntegrityProof"],
                     "cryptosuite_values": CRYPTOSUITES,
-                }
+                },
+                # Appendix B.3.4: the algorithms of the issuer's JWT and of the KB-JWT
+                SD_JWT_VC: {"sd-jwt_alg_values": ["ES256"], "kb-jwt_alg_values": ["ES256"]},
             },
         }
         if self.logo_uri is not None:
@@ -127,6 +133,8 @@ class PresentationRequestService:
     result_ttl: timedelta
     default_query: Any = None
     default_purpose: str | None = None
+    #: verifies dc+sd-jwt answers; without it, requests ask for ldp_vc only
+    sd_jwt_verifier: SdJwtVerifier | None = None
 
     def __post_init__(self) -> None:
         # A deployment's default request is checked when the service starts, not on the
@@ -164,6 +172,8 @@ class PresentationRequestService:
     def create(self, *, query: Any, purpose: Any, now: datetime | None = None) -> dict[str, Any]:
         """A new request; bad input raises RequestError and changes nothing."""
         queries = parse_query(query if query is not None else self.default_query)
+        if self.sd_jwt_verifier is None and any(q.format == SD_JWT_VC for q in queries):
+            raise RequestError("query.format: this verifier does not ask for dc+sd-jwt")
         text = parse_purpose(purpose) if purpose is not None else self.default_purpose
         moment = now or utc_now()
         request_id, result_id = _token(24), _token(32)
@@ -206,7 +216,10 @@ class PresentationRequestService:
             "response_mode": "direct_post",
             "nonce": row.nonce,
             "state": row.id,
-            "dcql_query": dcql_query(queries),
+            "dcql_query": dcql_query(
+                queries,
+                vcts=vcts_by_type(self.sd_jwt_verifier) if self.sd_jwt_verifier else None,
+            ),
             "client_metadata": self.identity.client_metadata(),
         }
         return params
@@ -275,6 +288,10 @@ class PresentationRequestService:
     def verifiable_presentation_request(self, request_id: str) -> dict[str, Any]:
         """VC-API exchange step one: what the wallet is asked for."""
         row = self._open(request_id, utc_now())
+        if any(q.format == SD_JWT_VC for q in _queries(row)):
+            raise RequestError(
+                "this request asks for dc+sd-jwt credentials: answer it over OpenID4VP"
+            )
         return {
             "query": vpr_query(_queries(row), purpose=row.purpose),
             "challenge": row.nonce,
@@ -311,7 +328,30 @@ class PresentationRequestService:
             check_answer(answer, queries)
         except ResponseMismatch as exc:
             return self._refuse(row, "openid4vp", str(exc))
+        if answer.sd_jwts:
+            return self._verify_sd_jwt(row, answer, queries)
         return self._verify(row, "openid4vp", answer, domain=row.client_id)
+
+    def _verify_sd_jwt(
+        self, row: PresentationRequest, answer: Answer, queries: tuple[SkillQuery, ...]
+    ) -> dict[str, Any]:
+        """dc+sd-jwt: the KB-JWT's nonce is this request's, its aud the client_id
+        (OpenID4VP 1.0 Appendix B.3.6)."""
+        assert self.sd_jwt_verifier is not None
+        try:
+            body = verify_answer(
+                self.sd_jwt_verifier, answer, queries, nonce=row.nonce, audience=row.client_id
+            )
+        except ResponseMismatch as exc:
+            return self._refuse(row, "openid4vp", str(exc))
+        body["presentationRequest"] = {
+            "id": row.id,
+            "protocol": "openid4vp",
+            "presentedByHolder": body["checks"][0]["outcome"] == "passed",
+            "answered": format_date_time(utc_now()),
+        }
+        self._store(row, "openid4vp", body)
+        return {}
 
     def answer_vcapi(self, request_id: str, presentation: Any) -> dict[str, Any]:
         """VC-API exchange step two: the holder's presentation (DIDAuthentication)."""

@@ -234,6 +234,7 @@ class AppContext:
             result_ttl=timedelta(seconds=self.settings.presentation_result_ttl_seconds),
             default_query=self.settings.presentation_default_query,
             default_purpose=self.settings.presentation_default_purpose,
+            sd_jwt_verifier=self.sd_jwt_verifier,
         )
         self.offers = OfferService(
             self.database,
@@ -242,6 +243,7 @@ class AppContext:
             base_url=self.settings.base_url,
             ttl_seconds=self.settings.offer_ttl_seconds,
             token_ttl_seconds=self.settings.offer_token_ttl_seconds,
+            twin_for=self.sd_jwt_vc.issue_twin,
         )
 
     def batch_worker(self) -> BatchJobWorker | None:

@@ -16,6 +16,15 @@ const TEXT = {
     askIntro: "The worker scans a code with their wallet app and shares the skills asked for. Their wallet signs for this request only, so you know the skills are theirs and shown now.",
     askPurposeLabel: "What for (shown in the wallet; optional)",
     askButton: "Ask the worker's wallet",
+    askFormatLabel: "Which wallets",
+    askFormatLdp: "Open Badges (ldp_vc): Learner Credential Wallet, Credo wallets",
+    askFormatSdJwt: "SD-JWT VC (dc+sd-jwt): EU wallets such as the NL Wallet; only the details ticked below",
+    askClaimsLegend: "Details to ask for (SD-JWT VC)",
+    claimSkill: "Skill",
+    claimLevel: "Level",
+    claimMethod: "How it was assessed",
+    claimDate: "When it was assessed",
+    claimName: "The worker's name",
     qrOpenid4vp: "EU digital identity wallets, Paradym and other Credo wallets, Sphereon",
     qrVcapi: "Learner Credential Wallet (Digital Credentials Consortium)",
     openOnThisDevice: "open on this device",
@@ -94,7 +103,9 @@ const TEXT = {
       "invalid": "Ask the worker for the original file they received from the training provider.",
       "untrusted-issuer": "Find out who issued it before you rely on it, or ask the worker for a credential from a recognised training provider.",
     },
-    section: { who: "Whose skill", what: "What", how: "How it was assessed", says: "Who says so", until: "Until when" },
+    section: { who: "Whose skill", what: "What", how: "How it was assessed", says: "Who says so", until: "Until when", shared: "What the worker shared" },
+    sharedNote: "Asked for: {claims}. The worker's wallet showed these (SD-JWT VC); the rest of the credential stays hidden.",
+    notShared: "not shared",
     holderName: "Name",
     holderNone: "No name is given in the document.",
     holderKeyOnly: "Identified only by a wallet key, not by name.",
@@ -178,6 +189,15 @@ const TEXT = {
     askIntro: "De medewerker scant een code met de wallet-app en deelt de gevraagde vaardigheden. De wallet ondertekent alleen voor dit verzoek, dus u weet dat de vaardigheden van hem of haar zijn en nu getoond worden.",
     askPurposeLabel: "Waarvoor (getoond in de wallet; optioneel)",
     askButton: "Vraag het de wallet van de medewerker",
+    askFormatLabel: "Welke wallets",
+    askFormatLdp: "Open Badges (ldp_vc): Learner Credential Wallet, Credo-wallets",
+    askFormatSdJwt: "SD-JWT VC (dc+sd-jwt): Europese wallets zoals de NL Wallet; alleen de aangevinkte gegevens",
+    askClaimsLegend: "Te vragen gegevens (SD-JWT VC)",
+    claimSkill: "Vaardigheid",
+    claimLevel: "Niveau",
+    claimMethod: "Hoe beoordeeld",
+    claimDate: "Wanneer beoordeeld",
+    claimName: "Naam van de medewerker",
     qrOpenid4vp: "EU digitale identiteitswallets, Paradym en andere Credo-wallets, Sphereon",
     qrVcapi: "Learner Credential Wallet (Digital Credentials Consortium)",
     openOnThisDevice: "op dit apparaat openen",
@@ -257,7 +277,9 @@ const TEXT = {
       "invalid": "Vraag de medewerker om het originele bestand van de opleider.",
       "untrusted-issuer": "Zoek uit wie het uitgaf voordat u erop vertrouwt, of vraag de medewerker om een bewijs van een erkende opleider.",
     },
-    section: { who: "Van wie", what: "Wat", how: "Hoe beoordeeld", says: "Wie zegt dat", until: "Tot wanneer" },
+    section: { who: "Van wie", what: "Wat", how: "Hoe beoordeeld", says: "Wie zegt dat", until: "Tot wanneer", shared: "Wat de werknemer deelde" },
+    sharedNote: "Gevraagd: {claims}. De wallet van de werknemer liet deze zien (SD-JWT VC); de rest van het bewijs blijft verborgen.",
+    notShared: "niet gedeeld",
     holderName: "Naam",
     holderNone: "Het document noemt geen naam.",
     holderKeyOnly: "Alleen aangeduid met een walletsleutel, niet met een naam.",
@@ -620,7 +642,10 @@ function whoFacts(summary, context, live) {
   if (holder.emailHash) {
     facts.push(fact(t("emailLabel"), live ? emailCheck(holder.emailHash, context.index) : t("emailProtectedShort")));
   }
-  if (!holder.name && !holder.email && !holder.emailHash) {
+  if (!holder.name && summary.format === "dc+sd-jwt") {
+    // Selective disclosure: what the worker did not show is not missing, it is private.
+    facts.push(fact(t("holderName"), t("notShared")));
+  } else if (!holder.name && !holder.email && !holder.emailHash) {
     if (holder.id) {
       facts.push(fact(t("holderName"), t("holderKeyOnly"), context.boundToHolder && summary.subjectIsHolder ? " " + t("holderKeyPassport") : null));
     } else {
@@ -702,8 +727,27 @@ function untilFacts(summary, verdict, claims) {
     claims ? fact(t("credentialId"), element("span", { class: "id" }, summary.credentialId || "—")) : null);
 }
 
+function claimValue(value) {
+  if (value && typeof value === "object") return value.name || value.id || JSON.stringify(value);
+  return String(value);
+}
+
+function sharedFacts(summary) {
+  // An SD-JWT VC: the claims the employer asked for, and what the worker's wallet showed.
+  if (summary.format !== "dc+sd-jwt") return null;
+  const asked = summary.disclosedClaims || [];
+  return element("section", { class: "facts", "data-group": "shared" },
+    element("h4", {}, t("section.shared")),
+    element("p", {}, t("sharedNote", { claims: (summary.requestedClaims || []).join(", ") })),
+    element("dl", {}, asked.map((c) => [
+      element("dt", {}, c.path),
+      element("dd", {}, c.value && c.value.length ? c.value.map(claimValue).join(", ") : t("notShared")),
+    ]).flat()));
+}
+
 function factsOf(summary, verdict, context, { claims, live = !claims }) {
   return [
+    sharedFacts(summary),
     whoFacts(summary, context, live),
     whatFacts(summary, live),
     howFacts(summary, live),
@@ -976,6 +1020,17 @@ function stopPolling() {
   polling = null;
 }
 
+function askBody(purpose) {
+  const body = purpose ? { purpose } : {};
+  if (document.getElementById("ask-format").value === "dc+sd-jwt") {
+    // Only the details the employer ticked: the wallet shows those and no more.
+    const claims = [...document.querySelectorAll("#ask-claims input[name=claim]:checked")]
+      .map((box) => box.value.split("."));
+    body.query = { format: "dc+sd-jwt", skills: [{ id: "skill", claims: claims.length ? claims : [["skill"]] }] };
+  }
+  return body;
+}
+
 async function ask(purpose) {
   stopPolling();
   const status = document.getElementById("ask-status");
@@ -986,7 +1041,7 @@ async function ask(purpose) {
     const response = await fetch(new URL("presentation-requests", new URL("/", window.location.href)), {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify(purpose ? { purpose } : {}),
+      body: JSON.stringify(askBody(purpose)),
     });
     const body = await response.json();
     if (response.status !== 201) {

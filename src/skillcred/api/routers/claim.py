@@ -42,9 +42,20 @@ TEXT: dict[str, dict[str, str]] = {
         "to you separately (on paper or by text message), never in this link. After "
         "{tries} wrong codes the offer is locked; then ask your provider for a new one.",
         "wallets_title": "Which wallets work",
-        "wallets": "Wallets that speak OpenID4VCI 1.0 (the EU digital identity wallets and "
-        "wallets built on the OpenWallet Foundation's libraries): scan the QR code or use "
-        "the first button. The DCC Learner Credential Wallet: use the second button.",
+        "wallets": "The same skill comes in two formats; your wallet takes the one it knows.",
+        # one wallet per line
+        "wallet_list": "\n".join(
+            [
+                "The EU digital identity wallets (the Dutch NL Wallet among them) and Yivi: "
+                "as an SD-JWT VC (dc+sd-jwt), in which you choose what you show. Scan the QR "
+                "code or use the first button.",
+                "Wallets built on the OpenWallet Foundation's libraries (Credo, Paradym): "
+                "either format, SD-JWT VC (dc+sd-jwt) or Open Badges (ldp_vc), over OpenID4VCI "
+                "1.0. Scan the QR code or use the first button.",
+                "The DCC Learner Credential Wallet: as an Open Badges credential (ldp_vc), over "
+                "VC-API. Use the second button.",
+            ]
+        ),
         "until": "Collect it before {date} (UTC). It can be collected once.",
         "no_wallet": "No wallet?",
         "download": "Download the file instead",
@@ -79,10 +90,21 @@ TEXT: dict[str, dict[str, str]] = {
         "opleider (op papier of per sms), nooit in deze link. Na {tries} foute codes wordt "
         "het aanbod geblokkeerd; vraag dan je opleider om een nieuw aanbod.",
         "wallets_title": "Welke wallets werken",
-        "wallets": "Wallets die OpenID4VCI 1.0 spreken (de Europese digitale "
-        "identiteitswallets en wallets op de bibliotheken van de OpenWallet Foundation): "
-        "scan de QR-code of gebruik de eerste knop. De DCC Learner Credential Wallet: "
-        "gebruik de tweede knop.",
+        "wallets": "Dezelfde vaardigheid komt in twee formaten; je wallet neemt het formaat "
+        "dat hij kent.",
+        # one wallet per line
+        "wallet_list": "\n".join(
+            [
+                "De Europese digitale identiteitswallets (waaronder de NL Wallet) en Yivi: als "
+                "SD-JWT VC (dc+sd-jwt), waarin je zelf kiest wat je laat zien. Scan de QR-code "
+                "of gebruik de eerste knop.",
+                "Wallets op de bibliotheken van de OpenWallet Foundation (Credo, Paradym): beide "
+                "formaten, SD-JWT VC (dc+sd-jwt) of Open Badges (ldp_vc), via OpenID4VCI 1.0. "
+                "Scan de QR-code of gebruik de eerste knop.",
+                "De DCC Learner Credential Wallet: als Open Badges-bewijs (ldp_vc), via VC-API. "
+                "Gebruik de tweede knop.",
+            ]
+        ),
         "until": "Haal het op vóór {date} (UTC). Het kan één keer worden opgehaald.",
         "no_wallet": "Geen wallet?",
         "download": "Download dan het bestand",
@@ -259,6 +281,9 @@ def render(
         '<section aria-labelledby="wallets-title">'
         f'<h2 id="wallets-title">{escape(t["wallets_title"])}</h2>'
         f"<p>{escape(t['wallets'])}</p>"
+        '<ul class="wallets">'
+        + "".join(f"<li>{escape(item)}</li>" for item in t["wallet_list"].split("\n"))
+        + "</ul>"
         f'<p class="until">{escape(t["until"].format(date=shown))}</p>'
         "</section>"
         '<section class="fallback" aria-labelledby="no-wallet">'

@@ -37,7 +37,8 @@ async def _off_loop(context: Any, call: Callable[[], T]) -> T:
     description=(
         "Makes a single-use presentation request with a fresh nonce: `openid4vpRequest` "
         "(OpenID4VP 1.0, `direct_post`, a DCQL query for `ldp_vc` Open Badges 3.0 skill "
-        "credentials), `vcapiRequest` (the Learner Credential Wallet's VC-API exchange, "
+        "credentials, or for `dc+sd-jwt` SD-JWT VCs with only the claims asked for), "
+        "`vcapiRequest` (the Learner Credential Wallet's VC-API exchange, "
         "DIDAuthentication + QueryByExample) and a QR code of each. The answer is verified "
         "as /presentations/verify does, with the holder's proof required for this request's "
         "challenge and domain and every credential about that holder. `resultUrl` gives the "
@@ -87,7 +88,9 @@ async def request_object(request_id: str, context: Context) -> Response:
     summary="The wallet's answer (OpenID4VP direct_post)",
     description=(
         "`application/x-www-form-urlencoded`: `vp_token` (a JSON object keyed by the DCQL "
-        "credential query id, each value an array of presentations) and `state`, or "
+        "credential query id, each value an array of presentations: JSON objects for "
+        "`ldp_vc`, SD-JWT+KB strings for `dc+sd-jwt`, whose KB-JWT nonce and aud are the "
+        "request's nonce and client_id) and `state`, or "
         "`error`. 200 `{}` once received and verified (the verdict goes to `resultUrl`); a "
         "replayed or late answer, or one that does not answer the request, is refused with "
         "400 and an OAuth `error` beside the problem details."

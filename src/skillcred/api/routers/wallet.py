@@ -27,7 +27,12 @@ from skillcred.errors import (
     SkillcredError,
 )
 from skillcred.services import batch, offer_batch, offer_mail
-from skillcred.services.offers import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
+from skillcred.services.offers import (
+    CONFIGURATION_ID,
+    PRE_AUTHORIZED_GRANT,
+    SD_JWT_CONFIGURATIONS,
+)
+from skillcred.services.sdjwt_vc import KIND_NAMES, SD_JWT_VC_TYPE
 from skillcred.services.skills import SkillCredentialRequest
 
 router = APIRouter(tags=["wallets"], route_class=JsonRoute)
@@ -261,10 +266,50 @@ def credential_issuer_metadata(context: Context) -> Response:
             "credential_endpoint": f"{base}/openid4vci/credential",
             "nonce_endpoint": f"{base}/openid4vci/nonce",
             "display": DISPLAY,
-            "credential_configurations_supported": {CONFIGURATION_ID: configuration},
+            "credential_configurations_supported": {
+                CONFIGURATION_ID: configuration,
+                **{
+                    configuration_id: _sd_jwt_configuration(context.sd_jwt_vc.vct(kind), kind)
+                    for kind, configuration_id in SD_JWT_CONFIGURATIONS.items()
+                },
+            },
         },
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+def _sd_jwt_configuration(vct: str, kind: str) -> dict[str, Any]:
+    """A ``dc+sd-jwt`` configuration (OpenID4VCI 1.0 Appendix A.3, HAIP): the SD-JWT VC
+    twin of the skill credential, bound to a P-256 key from an ES256 ``jwt`` key proof."""
+    names = KIND_NAMES[kind]
+    display = [
+        {
+            "name": f"{names['en']} (SD-JWT VC)",
+            "locale": "en",
+            "description": "A skill you showed, assessed by your training provider; you choose "
+            "what you show of it.",
+            "background_color": "#12355b",
+            "text_color": "#ffffff",
+        },
+        {
+            "name": f"{names['nl']} (SD-JWT VC)",
+            "locale": "nl",
+            "description": "Een vaardigheid die je liet zien, beoordeeld door je opleider; je "
+            "kiest zelf wat je ervan laat zien.",
+            "background_color": "#12355b",
+            "text_color": "#ffffff",
+        },
+    ]
+    return {
+        "format": SD_JWT_VC_TYPE,
+        "scope": f"SkillCredential_{kind}_sd_jwt",
+        "vct": vct,
+        "cryptographic_binding_methods_supported": ["jwk"],
+        "credential_signing_alg_values_supported": ["ES256"],
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+        "credential_metadata": {"display": display},
+        "display": display,
+    }
 
 
 @router.get(
@@ -340,7 +385,8 @@ async def nonce(context: Context) -> Response:
 @router.post(
     "/openid4vci/credential",
     responses={400: OAUTH_ERROR, 401: OAUTH_ERROR},
-    summary="Credential endpoint: the skill credential (ldp_vc), bound to the key proof's key",
+    summary="Credential endpoint: the skill credential (ldp_vc, or its dc+sd-jwt twin), bound "
+    "to the key proof's key",
     openapi_extra={
         "requestBody": {
             "required": True,
