@@ -62,6 +62,22 @@ class KeyFormatError(InvalidInputError):
     title = "Invalid key"
 
 
+class SdJwtError(InvalidInputError):
+    """An SD-JWT is malformed, or a disclosure does not fit it (RFC 9901 §7.1): reported
+    inside a verification result (the proof does not hold)."""
+
+    code = "INVALID_DISCLOSURE"
+    title = "Invalid SD-JWT or disclosure"
+
+
+class KeyBindingError(InvalidInputError):
+    """An SD-JWT+KB's Key Binding JWT does not hold: signature, typ, nonce, aud, iat or
+    sd_hash (RFC 9901 §7.3); reported inside a verification result."""
+
+    code = "INVALID_KEY_BINDING"
+    title = "Key binding does not hold"
+
+
 class JsonLdError(InvalidInputError):
     """JSON-LD processing failed (invalid context, bad term definition, ...)."""
 

@@ -18,6 +18,7 @@ from skillcred.services.keystore import KeyStore, SigningKeyStores
 from skillcred.services.providers import ProviderService
 from skillcred.settings import MasterKey
 from skillcred.storage.db import Database, open_database
+from skillcred.storage.es256 import Es256Keys
 from skillcred.storage.migrate import upgrade
 from skillcred.storage.repositories import AuditLog, SigningKeys
 from tests.support.databases import fresh_database_url
@@ -28,6 +29,9 @@ B = "b:" + base64.urlsafe_b64encode(bytes([2] * 32)).decode().rstrip("=")
 PROVIDERS = 4
 ROTATIONS = 14
 KEYS = PROVIDERS * (ROTATIONS + 1)
+#: each provider's ES256 (SD-JWT VC) keys, one per rotation too, and the issuing CA's
+ES256_KEYS = PROVIDERS * (ROTATIONS + 1) + 1
+ALL_KEYS = KEYS + ES256_KEYS
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -54,7 +58,7 @@ def seal_keys_under_a(url: str) -> Database:
 def sealed_under(database: Database) -> dict[str, int]:
     with database.reading() as session:
         counts: dict[str, int] = {}
-        for key in SigningKeys(session).every_key():
+        for key in [*SigningKeys(session).every_key(), *Es256Keys(session).every_key()]:
             counts[str(key.master_key_id)] = counts.get(str(key.master_key_id), 0) + 1
     return counts
 
@@ -79,13 +83,13 @@ def test_rewrap_survives_a_kill_and_the_old_master_key_can_go(
 ) -> None:
     database = seal_keys_under_a(database_url)
     try:
-        assert sealed_under(database) == {"a": KEYS}
+        assert sealed_under(database) == {"a": ALL_KEYS}
 
         # Before any rewrap, B alone opens nothing: check says which keys fail.
         early = cli(tmp_path, database_url, B, "check")
         assert early.returncode == 1, early.stderr
         report = json.loads(early.stdout)
-        assert report["ok"] is False and len(report["failed"]) == KEYS
+        assert report["ok"] is False and len(report["failed"]) == ALL_KEYS
         assert "not configured" in report["failed"][0]["problem"]
 
         # Rewrap to B (B first: it seals; A still opens), killed after a few batches.
@@ -108,8 +112,8 @@ def test_rewrap_survives_a_kill_and_the_old_master_key_can_go(
         process.wait(timeout=30)
         assert process.returncode == -signal.SIGKILL
         midway = sealed_under(database)
-        assert sum(midway.values()) == KEYS
-        assert progressed <= midway.get("b", 0) < KEYS, midway
+        assert sum(midway.values()) == ALL_KEYS
+        assert progressed <= midway.get("b", 0) < ALL_KEYS, midway
         assert midway["a"] > 0
 
         # Every key still opens with A and B configured, whichever it is sealed under.
@@ -122,7 +126,7 @@ def test_rewrap_survives_a_kill_and_the_old_master_key_can_go(
         assert resumed.returncode == 0, resumed.stderr
         final = json.loads(resumed.stdout[resumed.stdout.index("{\n") :])
         assert final == {"masterKeyId": "b", "rewrapped": midway["a"], "done": True}
-        assert sealed_under(database) == {"b": KEYS}
+        assert sealed_under(database) == {"b": ALL_KEYS}
         again = cli(tmp_path, database_url, f"{B},{A}", "rewrap")
         assert json.loads(again.stdout[again.stdout.index("{\n") :])["rewrapped"] == 0
 
@@ -130,8 +134,8 @@ def test_rewrap_survives_a_kill_and_the_old_master_key_can_go(
         checked = cli(tmp_path, database_url, B, "check")
         assert checked.returncode == 0, checked.stdout + checked.stderr
         report = json.loads(checked.stdout)
-        assert report["ok"] is True and report["opened"] == KEYS
-        assert report["sealedUnder"] == {"b": KEYS}
+        assert report["ok"] is True and report["opened"] == ALL_KEYS
+        assert report["sealedUnder"] == {"b": ALL_KEYS}
         only_b = SigningKeyStores(KeyStore([MasterKey.parse(B)]))
         assert signs_with_every_key(database, only_b) == KEYS
 
@@ -143,8 +147,12 @@ def test_rewrap_survives_a_kill_and_the_old_master_key_can_go(
                 for e in list(AuditLog(session).stream(up_to=AuditLog(session).stored_head()[0]))
                 if e.action == "keys.rewrapped"
             ]
-        rewrapped = [k for e in batches for k in json.loads(e.data)["signingKeys"]]
-        assert sorted(rewrapped) == sorted(set(rewrapped)) and len(rewrapped) == KEYS
+        rewrapped = [
+            k
+            for e in batches
+            for k in json.loads(e.data).get("signingKeys", json.loads(e.data).get("es256Keys"))
+        ]
+        assert sorted(rewrapped) == sorted(set(rewrapped)) and len(rewrapped) == ALL_KEYS
     finally:
         database.dispose()
 

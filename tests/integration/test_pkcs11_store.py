@@ -151,3 +151,33 @@ def secrets_for(raw: bytes, publics: set[str]) -> list[str]:
             if _public_of(seed) in publics:
                 found.append("multibase")
     return found
+
+
+def test_token_provider_signs_sd_jwt_vcs_with_a_p256_key_in_the_token(
+    hsm_service: Service,
+) -> None:
+    """The provider's ES256 key is made in the token beside its Ed25519 one (no secret in
+    the database); its SD-JWT VC twin and status list token verify."""
+    from skillcred.storage.models import Es256Key
+    from tests.integration.test_sd_jwt_vc import skill_credential, twin, verify
+    from tests.integration.test_skills_api import DEFINITION, auth
+
+    service = hsm_service
+    created = service.client.post(
+        "/admin/providers",
+        json={"slug": "hsm-sd", "name": "HSM school", "keyStore": "pkcs11"},
+        headers=service.admin(),
+    )
+    assert created.status_code == 201, created.text
+    provider = created.json()
+    assert (
+        service.client.post("/skills", json=DEFINITION, headers=auth(provider)).status_code == 201
+    )
+    credential = skill_credential(service, provider)
+    token = twin(service, provider, credential["id"])
+    answer = verify(service, token).json()
+    assert answer["verdict"] == "valid", answer
+    with service.database.reading() as session:
+        rows = session.scalars(select(Es256Key).where(Es256Key.provider_id.is_not(None))).all()
+    assert len(rows) == 1 and rows[0].store == "pkcs11"
+    assert rows[0].encrypted_secret is None and rows[0].master_key_id is None

@@ -22,6 +22,7 @@ from skillcred.api.routers import (
     ops,
     presentation_requests,
     public,
+    sd_jwt_vc,
     skills,
     verify,
     wallet,
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(web.router)
     app.include_router(ops.router)
     app.include_router(presentation_requests.router)
+    app.include_router(sd_jwt_vc.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -109,3 +109,13 @@ class VerifyPresentationRequestOptions(_VerifyOptions):
     challenge: str | None = None
     domain: str | None = None
     allowUnsignedPresentation: bool = Field(default=False)
+
+
+class SdJwtVerifyOptions(_Options):
+    """``POST /credentials/verify`` options for an SD-JWT VC: the KB-JWT's expected
+    ``nonce`` (challenge) and ``aud`` (domain). Every check is always run."""
+
+    reader: ClassVar[str] = "SD-JWT VC verifier"
+
+    challenge: str | None = None
+    domain: str | None = None

@@ -13,6 +13,7 @@ sealed, so an older master key stays configured while keys it sealed are in use.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from skillcred.core.keys import Ed25519KeyPair, Ed25519PublicMultikey, Signer
@@ -56,6 +58,13 @@ class KeyStore:
         controller: str,
         verification_method: str,
     ) -> Ed25519KeyPair:
+        seed = self.open_secret(key_id, sealed, master_key_id)
+        return Ed25519KeyPair.from_seed(
+            seed, controller=controller, verification_method=verification_method
+        )
+
+    def open_secret(self, key_id: str, sealed: bytes, master_key_id: str) -> bytes:
+        """The secret sealed for the row ``key_id`` (raises KeyStoreError)."""
         aead = self._by_id.get(master_key_id)
         if aead is None:
             raise KeyStoreError(
@@ -63,14 +72,11 @@ class KeyStore:
                 "which is not configured"
             )
         try:
-            seed = aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], self._aad(key_id))
+            return aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], self._aad(key_id))
         except InvalidTag as exc:
             raise KeyStoreError(
                 f"signing key {key_id} cannot be decrypted (wrong master key?)"
             ) from exc
-        return Ed25519KeyPair.from_seed(
-            seed, controller=controller, verification_method=verification_method
-        )
 
     def open_row(self, key: SigningKey) -> Ed25519KeyPair:
         if key.encrypted_secret is None or key.master_key_id is None:
@@ -167,6 +173,8 @@ class SigningKeyStores:
 
 #: CKA_EC_PARAMS of an Ed25519 key: the DER of id-Ed25519, 1.3.101.112 (RFC 8410 §3)
 ED25519_OID_DER = bytes.fromhex("06032b6570")
+#: CKA_EC_PARAMS of a P-256 key: the DER of prime256v1 / secp256r1, 1.2.840.10045.3.1.7
+P256_OID_DER = bytes.fromhex("06082a8648ce3d030107")
 
 
 def _edwards_point(point: bytes) -> bytes:
@@ -266,6 +274,79 @@ class Pkcs11KeyStore:
         with self._lock:
             signature: bytes = private.sign(data, mechanism=Mechanism.EDDSA)
         return signature
+
+    # --- P-256 (ES256, for SD-JWT VC) ---------------------------------------------
+
+    def generate_p256(self, label: str) -> ec.EllipticCurvePublicKey:
+        """A P-256 key pair made in the token (CKM_EC_KEY_PAIR_GEN), private part
+        sensitive and not extractable; answers the public key."""
+        from pkcs11 import Attribute, KeyType, Mechanism, PKCS11Error
+
+        with self._lock:
+            session = self._open()
+            try:
+                public, _private = session.generate_keypair(
+                    KeyType.EC,
+                    0,
+                    mechanism=Mechanism.EC_KEY_PAIR_GEN,
+                    store=True,
+                    label=label,
+                    id=label.encode(),
+                    public_template={Attribute.EC_PARAMS: P256_OID_DER},
+                    private_template={
+                        Attribute.SENSITIVE: True,
+                        Attribute.EXTRACTABLE: False,
+                        Attribute.SIGN: True,
+                    },
+                )
+            except PKCS11Error as exc:
+                raise KeyStoreError(
+                    f"the PKCS#11 token could not make a P-256 key: {type(exc).__name__}"
+                ) from exc
+            point = bytes(public[Attribute.EC_POINT])
+        # CKA_EC_POINT: the DER OCTET STRING of the uncompressed point (04 41 04 …)
+        if len(point) == 67 and point[:2] == b"\x04\x41":
+            point = point[2:]
+        try:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        except ValueError as exc:
+            raise KeyStoreError("the token gave a P-256 public key that cannot be read") from exc
+
+    def p256_signer(self, label: str) -> Pkcs11Es256Signer:
+        from pkcs11 import ObjectClass, PKCS11Error
+
+        with self._lock:
+            session = self._open()
+            try:
+                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+            except PKCS11Error as exc:
+                raise KeyStoreError(
+                    f"the PKCS#11 token has no private key {label!r} ({type(exc).__name__})"
+                ) from exc
+        return Pkcs11Es256Signer(self, private)
+
+    def sign_es256(self, private: Any, data: bytes) -> bytes:
+        from pkcs11 import Mechanism
+
+        # CKM_ECDSA over the SHA-256 digest (SoftHSM2 and many tokens lack
+        # CKM_ECDSA_SHA256); it answers r || s, as JOSE wants it.
+        digest = hashlib.sha256(data).digest()
+        with self._lock:
+            signature: bytes = private.sign(digest, mechanism=Mechanism.ECDSA)
+        return signature
+
+
+class Pkcs11Es256Signer:
+    """A ``JwsSigner`` whose P-256 key stays in the token."""
+
+    __slots__ = ("_private", "_store")
+
+    def __init__(self, store: Pkcs11KeyStore, private: Any) -> None:
+        self._store = store
+        self._private = private
+
+    def sign_es256(self, data: bytes) -> bytes:
+        return self._store.sign_es256(self._private, data)
 
 
 class Pkcs11Signer:

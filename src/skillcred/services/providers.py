@@ -28,6 +28,7 @@ from skillcred.errors import (
     RequestError,
 )
 from skillcred.services import audit
+from skillcred.services.es256_keys import make_provider_key
 from skillcred.services.keystore import STORES, NewKey, SigningKeyStores
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
@@ -170,6 +171,10 @@ class ProviderService:
         except DuplicateError as exc:
             raise ConflictError(f"a provider with the slug {slug!r} exists already") from exc
         key = self._store_key(provider, key_id, new, now)
+        # Its SD-JWT VC key beside it, in the same store (services/es256_keys.py).
+        make_provider_key(
+            self.session, self.keystore, provider, base_url=self.base_url, store=key_store
+        )
         api_key = self.new_api_key(provider, name="initial").api_key
         audit.record(
             self.session,
@@ -399,6 +404,9 @@ class ProviderService:
             )
         row = self._store_key(provider, key_id, new, now)
         self.session.flush()
+        make_provider_key(
+            self.session, self.keystore, provider, base_url=self.base_url, store=store
+        )
         audit.record(
             self.session,
             actor=actor,

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillcred.services import audit
+from skillcred.services.es256_keys import check_key, reseal
 from skillcred.services.keystore import KeyStore, SigningKeyStores
 from skillcred.storage.db import Database
+from skillcred.storage.es256 import Es256Keys
 from skillcred.storage.repositories import SigningKeys
 
 
@@ -74,6 +76,32 @@ def rewrap(
             progress(RewrapProgress(target, done, len(rows)))
         if pause_seconds > 0:
             time.sleep(pause_seconds)
+    # The ES256 keys (SD-JWT VC, and the issuing CA) the same way.
+    after = ""
+    while True:
+        with database.writing() as session:
+            es_rows = Es256Keys(session).sealed_under_other_than(
+                target, after=after, limit=batch_size
+            )
+            if not es_rows:
+                break
+            moved = {}
+            for es_row in es_rows:
+                moved[str(es_row.master_key_id)] = moved.get(str(es_row.master_key_id), 0) + 1
+                reseal(keystore, es_row)  # raises: the batch is rolled back
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="keys.rewrapped",
+                data={"masterKeyId": target, "from": moved, "es256Keys": [r.id for r in es_rows]},
+            )
+            after = es_rows[-1].id
+        done += len(es_rows)
+        if progress is not None:
+            progress(RewrapProgress(target, done, len(es_rows)))
+        if pause_seconds > 0:
+            time.sleep(pause_seconds)
     return done
 
 
@@ -122,6 +150,26 @@ def check(database: Database, stores: SigningKeyStores) -> CheckReport:
                         "verificationMethod": key.verification_method,
                         "store": key.store,
                         "masterKeyId": key.master_key_id,
+                        "problem": detail,
+                    }
+                )
+        for es_key in Es256Keys(session).every_key():
+            report.keys += 1
+            report.by_store[es_key.store] = report.by_store.get(es_key.store, 0) + 1
+            if es_key.master_key_id is not None:
+                report.sealed_under[es_key.master_key_id] = (
+                    report.sealed_under.get(es_key.master_key_id, 0) + 1
+                )
+            try:
+                check_key(stores, es_key)
+            except Exception as exc:
+                detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+                report.failed.append(
+                    {
+                        "id": es_key.id,
+                        "es256Kid": es_key.kid,
+                        "store": es_key.store,
+                        "masterKeyId": es_key.master_key_id,
                         "problem": detail,
                     }
                 )

@@ -24,6 +24,7 @@ from skillcred.errors import NotFoundError
 from skillcred.resources import data_dir
 from skillcred.services.batch_jobs import BatchJobService, BatchJobWorker
 from skillcred.services.compromise import KeyReports
+from skillcred.services.es256_keys import Es256KeyService
 from skillcred.services.issuance import IssuanceService
 from skillcred.services.keystore import KeyStore, SigningKeyStores, key_stores
 from skillcred.services.offers import OfferService
@@ -36,6 +37,8 @@ from skillcred.services.providers import (
     provider_work,
 )
 from skillcred.services.remote import GuardedFetcher
+from skillcred.services.sdjwt_vc import SdJwtVcService
+from skillcred.services.sdjwt_verify import SdJwtVerifier
 from skillcred.services.skill_issuer import SkillIssuer
 from skillcred.services.skills import SKILLS_CONTEXT_PATH, SkillService
 from skillcred.services.status import StatusService
@@ -136,6 +139,9 @@ class AppContext:
     did_web_prefix: str = field(init=False)
     presentation_requests: PresentationRequestService = field(init=False)
     offers: OfferService = field(init=False)
+    es256_keys: Es256KeyService = field(init=False)
+    sd_jwt_vc: SdJwtVcService = field(init=False)
+    sd_jwt_verifier: SdJwtVerifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.signers = SignerCache(self.keystore)
@@ -162,6 +168,23 @@ class AppContext:
             else None
         )
         self.schemas = schema_checker(self.settings, self.fetcher)
+        trust = TrustDirectory(self.database, trust_list)
+        self.es256_keys = Es256KeyService(
+            self.database, self.keystore, base_url=self.settings.base_url
+        )
+        self.sd_jwt_vc = SdJwtVcService(
+            self.database,
+            self.es256_keys,
+            base_url=self.settings.base_url,
+            ttl_seconds=self.settings.status_list_ttl_seconds,
+        )
+        self.sd_jwt_verifier = SdJwtVerifier(
+            self.sd_jwt_vc,
+            fetcher=self.fetcher,
+            trusted_roots=lambda: [*self.es256_keys.own_roots(), *trust.x509_roots],
+            budget_seconds=self.settings.remote_deadline_seconds,
+            budget_fetches=self.settings.remote_max_fetches,
+        )
         self.skills = SkillService(
             self.database, base_url=self.settings.base_url, schemas=self.schemas
         )
@@ -170,7 +193,7 @@ class AppContext:
             status=self.status,
             fetcher=self.fetcher,
             local_did=self.local_did_document,
-            trust=TrustDirectory(self.database, trust_list),
+            trust=trust,
             schemas=self.schemas,
             status_ttl_seconds=self.settings.status_list_ttl_seconds,
             limits=self.settings.verification_limits,

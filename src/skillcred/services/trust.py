@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from skillcred.core.verifying import TrustAnswer, TrustBasis
+from skillcred.core.x509ca import load_pem
 from skillcred.errors import ConfigurationError
 from skillcred.services.remote import TtlCache
 from skillcred.storage.db import Database
@@ -26,11 +29,14 @@ class TrustList:
     issuers: Mapping[str, str] = field(default_factory=dict)
     #: what the list is, as a reader should see it ("Erkende leerbedrijven SBB", say)
     name: str | None = None
+    #: X.509 root certificates (PEM) trusted for SD-JWT VC ``x5c`` chains, with a name each
+    x509_roots: tuple[tuple[str, str], ...] = ()
 
 
 def load_trust_list(path: Path) -> TrustList:
-    """A JSON file: ``{"name": "…", "issuers": [{"did": "did:web:…", "name": "…"}, …]}``
-    (``name`` optional; or the bare list of issuers)."""
+    """A JSON file: ``{"name": "…", "issuers": [{"did": "did:web:…", "name": "…"}, …],
+    "x509Roots": [{"certificate": "-----BEGIN CERTIFICATE-----…", "name": "…"}]}``
+    (``name`` and ``x509Roots`` optional; or the bare list of issuers)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -53,7 +59,27 @@ def load_trust_list(path: Path) -> TrustList:
     name = data.get("name") if isinstance(data, Mapping) else None
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ConfigurationError(f"the trust list {path}: 'name' must be a non-empty string")
-    return TrustList(trusted, name.strip() if name else None)
+    roots = data.get("x509Roots", []) if isinstance(data, Mapping) else []
+    if not isinstance(roots, list):
+        raise ConfigurationError(f"the trust list {path}: 'x509Roots' must be an array")
+    x509_roots: list[tuple[str, str]] = []
+    for index, root in enumerate(roots):
+        if (
+            not isinstance(root, Mapping)
+            or not isinstance(root.get("certificate"), str)
+            or not isinstance(root.get("name"), str)
+        ):
+            raise ConfigurationError(
+                f"trust list x509Roots entry {index} needs a 'certificate' (PEM) and a 'name'"
+            )
+        try:
+            load_pem(root["certificate"])
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"trust list x509Roots entry {index}: not a PEM certificate ({exc})"
+            ) from exc
+        x509_roots.append((root["certificate"], root["name"]))
+    return TrustList(trusted, name.strip() if name else None, tuple(x509_roots))
 
 
 class TrustDirectory:
@@ -67,6 +93,10 @@ class TrustDirectory:
             trust_list = TrustList(dict(trust_list or {}))
         self._trust_list = dict(trust_list.issuers)
         self._trust_list_name = trust_list.name
+        #: (certificate, name) of the X.509 roots trusted for SD-JWT VC
+        self.x509_roots: list[tuple[x509.Certificate, str]] = [
+            (load_pem(text), name) for text, name in trust_list.x509_roots
+        ]
         self._cache = TtlCache()
 
     def lookup(self, issuer: str) -> TrustAnswer:

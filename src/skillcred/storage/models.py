@@ -92,6 +92,42 @@ class SigningKey(Base):
     compromised_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Es256Key(Base):
+    """A P-256 key for SD-JWT VC (ES256): a provider's signing key (purpose ``sd-jwt``,
+    with its leaf certificate) or the deployment's issuing CA (purpose ``ca``, no
+    provider, a self-signed root). Stored like ``SigningKey``: sealed in the database or
+    held by a PKCS#11 token."""
+
+    __tablename__ = "es256_keys"
+    __table_args__ = (
+        Index(
+            "uq_es256_keys_current",
+            text("coalesce(provider_id, '')"),
+            "purpose",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: the RFC 7638 thumbprint of the public key, the JWS ``kid``
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    store: Mapped[str] = mapped_column(String(16))
+    encrypted_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str | None] = mapped_column(String(64))
+    store_ref: Mapped[str | None] = mapped_column(String(200))
+    #: PEM: the provider key's leaf certificate, or the CA's self-signed root
+    certificate: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    compromised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    compromised_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKey(Base):
     """A provider's API key, stored only as its SHA-256 (keys have 256 random bits)."""
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from skillcred.api.deps import Context
 from skillcred.api.json import JsonRoute, json_response
 from skillcred.api.options import (
+    SdJwtVerifyOptions,
     VerifyCredentialRequestOptions,
     VerifyPresentationRequestOptions,
 )
@@ -23,6 +24,7 @@ from skillcred.api.schemas import (
 )
 from skillcred.core.passport import report
 from skillcred.core.verifying import VerificationResult
+from skillcred.services.sdjwt_verify import sd_jwt_text
 
 router = APIRouter(tags=["verifying"], route_class=JsonRoute)
 RESULT: dict[str, Any] = {"model": VerificationResponse}
@@ -56,8 +58,23 @@ def _answer(result: VerificationResult, body: dict[str, Any]) -> Response:
     ),
 )
 async def verify_credential(body: VerifyCredentialRequest, context: Context) -> Response:
-    options = VerifyCredentialRequestOptions.parse(body.options)
     credential = body.verifiableCredential
+    sd_jwt = sd_jwt_text(credential)
+    if sd_jwt is not None:
+        # An SD-JWT VC (dc+sd-jwt), or an SD-JWT+KB presentation: challenge and domain
+        # are the KB-JWT's nonce and aud (docs/sd-jwt-vc.md).
+        sd_options = SdJwtVerifyOptions.parse(body.options)
+        result = await to_thread.run_sync(
+            partial(
+                context.sd_jwt_verifier.verify,
+                sd_jwt,
+                nonce=sd_options.challenge,
+                audience=sd_options.domain,
+            ),
+            limiter=context.verify_limiter,
+        )
+        return _answer(result, result.to_json())
+    options = VerifyCredentialRequestOptions.parse(body.options)
     context.verifier.limits.enforce(credential, "credential")  # past a limit: a 422 problem
     result = await to_thread.run_sync(
         partial(context.verification.verify_credential, credential, checks=options.selected_checks),
