@@ -366,3 +366,27 @@ def test_twin_requests_are_checked(
         json={"credentialId": credential["id"], "holderJwk": public_jwk(HOLDER.public_key)},
     )
     assert unauthenticated.status_code == 401
+
+
+def test_a_compromised_es256_key_revokes_its_twins(
+    service: Service, issued: tuple[dict[str, Any], dict[str, Any], str]
+) -> None:
+    provider, credential, token = issued
+    kid = sdjwt.SdJwt.parse(token).jws.header["kid"]
+    assert verify(service, token).json()["verdict"] == "valid"
+    reported = service.client.post(
+        f"/admin/providers/lasschool/keys/{kid}/compromise", json={}, headers=service.admin()
+    )
+    assert reported.status_code == 200, reported.text
+    new_kid = reported.json()["newVerificationMethod"]
+    assert new_kid and new_kid != kid
+    answer = verify(service, token).json()
+    assert answer["verdict"] == "revoked", answer
+    assert "compromised" in answer["verdictReason"]
+    metadata = service.client.get("/.well-known/jwt-vc-issuer/providers/lasschool").json()
+    assert [k["kid"] for k in metadata["jwks"]["keys"]] == [new_kid]
+    # a new twin is signed by the new key, and is valid; the Data Integrity one is untouched
+    fresh = twin(service, provider, credential["id"])
+    assert sdjwt.SdJwt.parse(fresh).jws.header["kid"] == new_kid
+    assert verify(service, fresh).json()["verdict"] == "valid"
+    assert verify(service, credential).json()["verdict"] == "valid"

@@ -32,10 +32,12 @@ from skillcred.core.proofs import Problem
 from skillcred.core.values import as_list
 from skillcred.errors import NotFoundError, RequestError
 from skillcred.services import audit
+from skillcred.services.es256_keys import make_provider_key
 from skillcred.services.providers import CACHE_TTL_SECONDS, ProviderService, aware, iso
 from skillcred.services.status import StatusService
 from skillcred.storage.db import Database
-from skillcred.storage.models import Provider, SigningKey
+from skillcred.storage.es256 import Es256Keys
+from skillcred.storage.models import Es256Key, Provider, SigningKey
 from skillcred.storage.repositories import Credentials, SigningKeys, StatusLists
 
 KEY_COMPROMISED = "KEY_COMPROMISED"
@@ -108,6 +110,9 @@ def report_compromise(
                 f"since ({iso(since)}) lies in the future; a key is reported "
                 "compromised as of a time that has come"
             )
+    es256 = next((k for k in Es256Keys(session).all_for(provider.id) if k.kid == key_id), None)
+    if es256 is not None:
+        return _es256_compromised(providers, provider, es256, since, now, actor, reason)
     key = find_key(session, provider, key_id)
     if key.compromised_at is not None:
         # Reported again: the wider of the two reports holds (None is everything).
@@ -159,6 +164,46 @@ def report_compromise(
             "withoutRevocationEntry": [c.credential_id for c in affected if not c.revoked],
             "newVerificationMethod": report.new_verification_method,
         },
+        at=now,
+    )
+    return report
+
+
+def _es256_compromised(
+    providers: ProviderService,
+    provider: Provider,
+    key: Es256Key,
+    since: datetime | None,
+    now: datetime,
+    actor: str,
+    reason: str | None,
+) -> CompromiseReport:
+    """A provider's ES256 (SD-JWT VC) key reported compromised, named by its ``kid``: it
+    leaves the issuer metadata, signs nothing more (a new key is made when it was the
+    current one), and every SD-JWT VC it signed verifies as revoked here. This service
+    keeps no record of the twins it signed, so none is confirmed whatever ``since`` says;
+    holders get new twins from the (unaffected) Data Integrity credentials."""
+    session = providers.session
+    if key.compromised_at is not None and key.compromised_since is None:
+        since = None
+    key.compromised_at = key.compromised_at or now
+    key.compromised_since = since
+    new_kid = None
+    if key.retired_at is None:
+        new = make_provider_key(
+            session, providers.keystore, provider, base_url=providers.base_url, actor=actor
+        )
+        new_kid = new.kid
+    session.flush()
+    report = CompromiseReport(key.kid, since, [], new_kid)
+    audit.record(
+        session,
+        actor=actor,
+        action="key.compromised",
+        provider_id=provider.id,
+        subject=key.kid,
+        reason=reason,
+        data={"es256Kid": key.kid, "since": iso(since), "newKid": new_kid},
         at=now,
     )
     return report

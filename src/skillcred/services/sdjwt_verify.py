@@ -118,7 +118,8 @@ class SdJwtVerifier:
             header.get("kid") if isinstance(header.get("kid"), str) else None
         )
         trust = CheckResult("issuerTrust", "passed", details={"trusted": False})
-        self._issuer_signature(sd_jwt, issuer, now, issuer_proof, trust)
+        key_status = CheckResult("keyStatus", "passed")
+        self._issuer_signature(sd_jwt, issuer, now, issuer_proof, trust, key_status)
         proofs = [issuer_proof]
         disclosed_claims: dict[str, Any] = {}
         disclosed: list[str] = []
@@ -149,6 +150,7 @@ class SdJwtVerifier:
         checks = [model, CheckResult("proof", outcome, [q for p in proofs for q in p.problems])]
         checks.append(_validity(payload, now))
         checks.append(self._status(payload, now))
+        checks.append(key_status)
         checks.append(trust)
         result = VerificationResult(False, "credential", checks, proofs=proofs)
         result.verified = result.verdict in ("valid", "untrusted-issuer")
@@ -165,7 +167,13 @@ class SdJwtVerifier:
     # --- the issuer's key -----------------------------------------------------------------
 
     def _issuer_signature(
-        self, sd_jwt: SdJwt, issuer: str, now: datetime, proof: ProofResult, trust: CheckResult
+        self,
+        sd_jwt: SdJwt,
+        issuer: str,
+        now: datetime,
+        proof: ProofResult,
+        trust: CheckResult,
+        key_status: CheckResult,
     ) -> None:
         header = sd_jwt.jws.header
         if header.get("alg") != ES256:
@@ -216,15 +224,15 @@ class SdJwtVerifier:
                 )
                 return
             if any(c for k, c in keys if sd_jwt.jws.verifies_with(k)):
-                proof.outcome = "failed"
-                proof.problems.append(
+                # Genuine, but not to be relied on: revoked through the key (DESIGN.md).
+                key_status.outcome = "failed"
+                key_status.problems.append(
                     _problem(
                         "KEY_COMPROMISED",
                         "Key reported compromised",
                         "the SD-JWT is signed with a key its issuer reported compromised",
                     )
                 )
-                return
             trust.details.update(
                 {
                     "trusted": True,
