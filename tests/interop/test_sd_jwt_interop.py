@@ -447,8 +447,9 @@ CLAIMS: dict[str, Any] = {
 }
 FRAME: dict[str, Any] = {"_sd": ["name"], "assessment": {"_sd": ["date", "method"]}, "_sd_decoy": 2}
 VCT = "https://issuer.test/vct/skill"
-#: the foreign status list: index 5 revoked, 6 suspended, the rest valid
-STATUSES = [0, 0, 0, 0, 0, 1, 2, 0]
+#: the foreign status list: index 5 revoked, 6 suspended, 7 the application-specific
+#: value 3 (Token Status List draft, "Status Types"), the rest valid
+STATUSES = [0, 0, 0, 0, 0, 1, 2, 3]
 
 
 def publish_status_list(
@@ -550,6 +551,30 @@ def test_their_revoked_and_suspended_indexes(
     suspended = their_token(sdjwt_reference, issuer, holder, status={"idx": 6, "uri": uri})
     body = expect(verify(service, suspended), "suspended", "CREDENTIAL_SUSPENDED")
     assert check(body, "status")["status"] == 2
+
+
+def test_a_status_we_cannot_read_is_cannot_check_not_suspended(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    issuer: ForeignIssuer,
+) -> None:
+    """Regression: an application-specific status value, or a status reference that is
+    not ``{idx: integer, uri}``, made the verdict *suspended* (any failed status check
+    that was not a revocation read as one). What it means cannot be known here: *cannot
+    check*, as for a malformed Bitstring Status List entry."""
+    uri = publish_status_list(remote, sdjwt_reference, issuer)
+    holder = P256()
+    flagged = their_token(sdjwt_reference, issuer, holder, status={"idx": 7, "uri": uri})
+    lists = {uri: remote.documents["/status/1"][0].decode()}
+    theirs = sdjwt_reference.verify(
+        flagged, trusted_certificates=[pem(issuer.root)], status_list_tokens=lists
+    )
+    assert theirs["verified"] is False and theirs["status"]["value"] == 3
+    body = expect(verify(service, flagged), "cannot-check", "CREDENTIAL_STATUS_FLAGGED")
+    assert check(body, "status")["status"] == 3
+    malformed = their_token(sdjwt_reference, issuer, holder, status={"idx": "5", "uri": uri})
+    expect(verify(service, malformed), "cannot-check", "STATUS_VERIFICATION_ERROR")
 
 
 def test_their_status_list_must_be_there_and_signed_by_the_issuer(
@@ -690,3 +715,38 @@ def test_their_tampered_or_foreign_disclosures_and_expired_tokens(
     body = expect(verify(service, expired), "expired", "CREDENTIAL_EXPIRED")
     assert check(body, "proof")["outcome"] == "passed"
     assert check(body, "issuerTrust")["trusted"] is True
+
+
+def test_an_x5c_leaf_that_is_not_p256_is_refused_not_a_fault(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    issuer: ForeignIssuer,
+) -> None:
+    """Regression: an ``x5c`` leaf with a key that is not P-256 (here P-384, certified by
+    the trusted issuer's CA) raised out of the verifier (a 500) instead of a result."""
+    other = ec.generate_private_key(ec.SECP384R1())
+    now = dt.datetime.now(dt.UTC)
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "P-384 leaf")]))
+        .issuer_name(issuer.intermediate.subject)
+        .public_key(other.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(issuer.iss)]),
+            critical=False,
+        )
+        .sign(issuer.intermediate_key.key, hashes.SHA256())
+    )
+    token = sdjwt_reference.issue(
+        issuer_jwk=issuer.key.private,
+        iss=issuer.iss,
+        vct=VCT,
+        claims=CLAIMS,
+        x5c=[der_b64(leaf), der_b64(issuer.intermediate)],
+    )
+    assert not sdjwt_reference.verify(token, trusted_certificates=[pem(issuer.root)])["verified"]
+    expect(verify(service, token), "not-genuine", "INVALID_X5C")
