@@ -750,3 +750,71 @@ def test_an_x5c_leaf_that_is_not_p256_is_refused_not_a_fault(
     )
     assert not sdjwt_reference.verify(token, trusted_certificates=[pem(issuer.root)])["verified"]
     expect(verify(service, token), "not-genuine", "INVALID_X5C")
+
+
+def test_their_array_element_and_recursive_disclosures(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    issuer: ForeignIssuer,
+) -> None:
+    """Their issuer hides array elements (``{"...": digest}``) and an object whose own
+    members are hidden again (a disclosure holding ``_sd``); their holder presents one
+    element and one nested member; we put back exactly what they did."""
+    uri = publish_status_list(remote, sdjwt_reference, issuer)
+    holder = P256()
+    claims = {
+        **CLAIMS,
+        "evidence": [
+            {"name": "Weld test piece 1", "genre": "practical"},
+            {"name": "Theory exam", "genre": "exam"},
+        ],
+    }
+    frame = {
+        "_sd": ["name", "assessment"],
+        "assessment": {"_sd": ["date", "method"]},
+        "evidence": {"_sd": [0, 1]},
+    }
+    token = sdjwt_reference.issue(
+        issuer_jwk=issuer.key.private,
+        iss=issuer.iss,
+        vct=VCT,
+        claims=claims,
+        disclosure_frame=frame,
+        holder_jwk=holder.public,
+        x5c=issuer.x5c,
+        status={"idx": 0, "uri": uri},
+    )
+    full = expect(verify(service, token), "valid")
+    assert full["summary"]["claims"]["evidence"] == claims["evidence"]
+    assert full["summary"]["claims"]["assessment"] == CLAIMS["assessment"]
+    assert sorted(full["summary"]["disclosed"]) == [
+        "/assessment",
+        "/assessment/date",
+        "/assessment/method",
+        "/evidence/0",
+        "/evidence/1",
+        "/name",
+    ]
+    presentation = sdjwt_reference.present(
+        token,
+        presentation_frame={"assessment": {"method": True}, "evidence": {"1": True}},
+        holder_jwk=holder.private,
+        nonce=NONCE,
+        aud=AUD,
+    )
+    theirs = sdjwt_reference.verify(
+        presentation,
+        trusted_certificates=[pem(issuer.root)],
+        status_list_tokens={uri: remote.documents["/status/1"][0].decode()},
+        require_key_binding=True,
+        nonce=NONCE,
+        aud=AUD,
+    )
+    assert theirs["verified"] is True, theirs
+    body = expect(verify(service, presentation, challenge=NONCE, domain=AUD), "valid")
+    ours = body["summary"]["claims"]
+    assert ours == {k: v for k, v in theirs["payload"].items() if k not in REGISTERED}
+    assert ours["assessment"] == {"method": "practical"}
+    assert ours["evidence"] == [{"name": "Theory exam", "genre": "exam"}]
+    assert "name" not in ours
