@@ -9,18 +9,22 @@ import base64
 import copy
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 import pytest
 from cryptography import x509
+from sqlalchemy import select
 
 from skillcred.core import sdjwt
 from skillcred.core.jose import ES256, P256KeyPair, b64url, public_jwk
-from skillcred.core.token_status_list import StatusListBits
+from skillcred.core.token_status_list import StatusListBits, list_token
 from skillcred.core.x509ca import make_leaf, make_root, x5c_value
+from skillcred.storage.models import Es256Key
 from tests.integration.test_skills_api import REQUEST, auth, issue, provider_with_skill
+from tests.support.https_server import DocumentServer
 from tests.support.service import BASE_URL, Service
 
 HOLDER = P256KeyPair.generate()
@@ -390,3 +394,131 @@ def test_a_compromised_es256_key_revokes_its_twins(
     assert sdjwt.SdJwt.parse(fresh).jws.header["kid"] == new_kid
     assert verify(service, fresh).json()["verdict"] == "valid"
     assert verify(service, credential).json()["verdict"] == "valid"
+
+
+def test_another_issuer_bound_by_its_issuer_metadata(
+    open_service: Service, remote: DocumentServer
+) -> None:
+    """An issuer elsewhere without a trusted x5c: its JWT VC Issuer Metadata names its key
+    (genuine, untrusted); a key it does not list is not genuine; its remote Token Status
+    List is fetched and read."""
+    service = open_service
+    issuer = remote.url("/issuers/acme")
+    key = P256KeyPair.generate()
+    remote.put(
+        "/.well-known/jwt-vc-issuer/issuers/acme",
+        {"issuer": issuer, "jwks": {"keys": [{**public_jwk(key.public_key), "kid": "k1"}]}},
+    )
+    status_uri = remote.url("/status/1")
+
+    def publish(statuses: dict[int, int]) -> None:
+        token = list_token(
+            uri=status_uri,
+            statuses=statuses,
+            size=64,
+            iat=int(time.time()),
+            ttl=300,
+            signer=key,
+            header={"kid": "k1"},
+        )
+        remote.put("/status/1", token.encode(), "application/statuslist+jwt")
+
+    claims = {
+        "iss": issuer,
+        "vct": "https://acme.example/vct/welding",
+        "iat": int(time.time()),
+        "cnf": {"jwk": public_jwk(HOLDER.public_key)},
+        "status": {"status_list": {"idx": 7, "uri": status_uri}},
+        "skill": "welding",
+        "name": sdjwt.Disclosable("Anna"),
+    }
+    token = sdjwt.issue({"alg": ES256, "typ": "dc+sd-jwt", "kid": "k1"}, claims, key)
+    publish({})
+    answer = verify(service, token).json()
+    assert answer["verdict"] == "untrusted-issuer", answer
+    assert answer["summary"]["claims"]["name"] == "Anna"
+    publish({7: 1})
+    assert verify(service, token).json()["verdict"] == "revoked"
+
+    # signed by a key the metadata does not list, even with a self-made x5c for the issuer
+    stranger = P256KeyPair.generate()
+    now = dt.datetime.now(dt.UTC)
+    root = make_root(stranger, common_name="self", now=now)
+    leaf = make_leaf(
+        stranger, root, stranger.public_key, issuer_url=issuer, common_name="x", now=now
+    )
+    forged = sdjwt.issue(
+        {"alg": ES256, "typ": "dc+sd-jwt", "x5c": x5c_value([leaf])}, claims, stranger
+    )
+    _not_genuine(verify(service, forged), "issuer metadata")
+
+    # the metadata gone: cannot be checked, never valid
+    remote.documents.pop("/.well-known/jwt-vc-issuer/issuers/acme")
+    other = sdjwt.issue({"alg": ES256, "typ": "dc+sd-jwt"}, {**claims, "iss": issuer + "x"}, key)
+    assert verify(service, other).json()["verdict"] == "cannot-check"
+
+
+def test_a_provider_from_before_gets_its_es256_key_lazily(backend: str, tmp_path: Path) -> None:
+    """Migration 0011 down and up: a provider registered without an ES256 key (as before
+    SD-JWT VC) gets one, with its certificate, on first use; nothing else changes."""
+    from tests.integration.test_migration_key_lifecycle import _run
+    from tests.support.databases import fresh_database_url
+    from tests.support.service import running_service
+
+    with fresh_database_url(backend, tmp_path) as url:
+        with running_service(url, tmp_path / "data") as service:
+            provider = provider_with_skill(service)
+            credential = skill_credential(service, provider)
+        _run(url, "downgrade", "0010")
+        _run(url, "upgrade", "head")
+        with running_service(url, tmp_path / "data2") as service:
+            with service.database.reading() as session:
+                assert session.scalars(select(Es256Key)).all() == []
+            token = twin(service, provider, credential["id"])
+            assert verify(service, token).json()["verdict"] == "valid"
+            assert verify(service, credential).json()["verdict"] == "valid"
+            with service.database.reading() as session:
+                rows = session.scalars(select(Es256Key)).all()
+            assert sorted(r.purpose for r in rows) == ["ca", "sd-jwt"]
+
+
+def test_an_x5c_chain_to_a_root_on_the_trust_list(backend: str, tmp_path: Path) -> None:
+    """A trust list may hold X.509 roots: an issuer elsewhere whose x5c leaf (SAN URI =
+    its iss) chains to one is genuine and trusted; a leaf for another URI is not genuine."""
+    from skillcred.core.x509ca import pem
+    from tests.support.databases import fresh_database_url
+    from tests.support.service import running_service
+
+    now = dt.datetime.now(dt.UTC)
+    ca = P256KeyPair.generate()
+    root = make_root(ca, common_name="Sector CA", now=now)
+    trust_file = tmp_path / "trust.json"
+    trust_file.write_text(
+        orjson.dumps(
+            {"issuers": [], "x509Roots": [{"certificate": pem(root), "name": "Sector CA"}]}
+        ).decode()
+    )
+    with (
+        fresh_database_url(backend, tmp_path) as url,
+        running_service(url, tmp_path / "data", trust_list_file=trust_file) as service,
+    ):
+        issuer = "https://sector.example/issuer"
+        answer = verify(service, _foreign(iss=issuer, ca=ca, root=root)).json()
+        assert answer["verdict"] == "valid", answer
+        trust = next(c for c in answer["checks"] if c["check"] == "issuerTrust")
+        assert trust["trusted"] is True and trust["issuerName"] == "Sector CA"
+        assert trust["basis"] == "trust-list"
+        # the leaf certifies another issuer
+        key = P256KeyPair.generate()
+        leaf = make_leaf(
+            ca, root, key.public_key, issuer_url="https://other.example", common_name="o", now=now
+        )
+        forged = sdjwt.issue(
+            {"alg": ES256, "typ": "dc+sd-jwt", "x5c": x5c_value([leaf])},
+            {"iss": issuer, "vct": "https://v.example/x", "skill": "x"},
+            key,
+        )
+        _not_genuine(verify(service, forged), "https://other.example")
+        # an expired token from the trusted issuer
+        expired = _foreign(iss=issuer, ca=ca, root=root, exp=int(time.time()) - 60)
+        assert verify(service, expired).json()["verdict"] == "expired"

@@ -281,7 +281,7 @@ def check_key_binding(
     nonce: str | None,
     audience: str | None,
     now: float,
-    max_age: int = 300,
+    max_age: int | None = 300,
     skew: int = 60,
 ) -> dict[str, Any]:
     """Verify the KB-JWT (§7.3); answers its payload. Raises ``KeyBindingError``."""
@@ -323,7 +323,7 @@ def check_key_binding(
         raise KeyBindingError("the KB-JWT has no iat")
     if iat > now + skew:
         raise KeyBindingError("the KB-JWT's iat is in the future")
-    if nonce is None and iat < now - max_age:
+    if nonce is None and max_age is not None and iat < now - max_age:
         # A KB-JWT without an expected nonce is only fresh by its time.
         raise KeyBindingError(f"the KB-JWT is older than {max_age} s")
     return claims

@@ -191,7 +191,12 @@ def _es256_compromised(
     new_kid = None
     if key.retired_at is None:
         new = make_provider_key(
-            session, providers.keystore, provider, base_url=providers.base_url, actor=actor
+            session,
+            providers.keystore,
+            provider,
+            base_url=providers.base_url,
+            actor=actor,
+            record=False,
         )
         new_kid = new.kid
     session.flush()

@@ -154,9 +154,11 @@ def make_provider_key(
     base_url: str,
     store: str | None = None,
     actor: str = "system",
+    record: bool = True,
 ) -> Es256Key:
     """A provider's new ES256 key with its leaf certificate, in ``store`` (default: the
-    store of the provider's current Ed25519 key). Retires its earlier ES256 keys."""
+    store of the provider's current Ed25519 key). Retires its earlier ES256 keys.
+    ``record``: an audit event of its own (False: the caller's event names the key)."""
     if store is None:
         current = SigningKeys(session).current(provider.id)
         store = current.store if current is not None else "database"
@@ -179,6 +181,8 @@ def make_provider_key(
     )
     row.certificate = pem(leaf)
     keys.add(row)
+    if not record:
+        return row
     audit.record(
         session,
         actor=actor,

@@ -172,8 +172,13 @@ class ProviderService:
             raise ConflictError(f"a provider with the slug {slug!r} exists already") from exc
         key = self._store_key(provider, key_id, new, now)
         # Its SD-JWT VC key beside it, in the same store (services/es256_keys.py).
-        make_provider_key(
-            self.session, self.keystore, provider, base_url=self.base_url, store=key_store
+        es256 = make_provider_key(
+            self.session,
+            self.keystore,
+            provider,
+            base_url=self.base_url,
+            store=key_store,
+            record=False,
         )
         api_key = self.new_api_key(provider, name="initial").api_key
         audit.record(
@@ -187,6 +192,7 @@ class ProviderService:
                 "name": provider.name,
                 "verificationMethod": key.verification_method,
                 "keyStore": key.store,
+                "es256Kid": es256.kid,
             },
             at=now,
         )
@@ -404,8 +410,14 @@ class ProviderService:
             )
         row = self._store_key(provider, key_id, new, now)
         self.session.flush()
-        make_provider_key(
-            self.session, self.keystore, provider, base_url=self.base_url, store=store
+        es256 = make_provider_key(
+            self.session,
+            self.keystore,
+            provider,
+            base_url=self.base_url,
+            store=store,
+            actor=actor,
+            record=False,
         )
         audit.record(
             self.session,
@@ -417,6 +429,7 @@ class ProviderService:
             data={
                 "previousVerificationMethod": previous.verification_method if previous else None,
                 "verificationMethod": row.verification_method,
+                "es256Kid": es256.kid,
             },
             at=now,
         )

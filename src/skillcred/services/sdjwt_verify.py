@@ -15,15 +15,17 @@ other credential (DESIGN.md, "Verdicts").
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from skillcred.core.jose import ES256, same_key
+from skillcred.core.jose import ES256, public_key_from_jwk, same_key
 from skillcred.core.proofs import Problem, ProofResult
 from skillcred.core.sdjwt import SdJwt, check_key_binding, disclose
 from skillcred.core.token_status_list import INVALID, SUSPENDED, VALID, read_token
@@ -31,7 +33,7 @@ from skillcred.core.verifying import CheckResult, Outcome, VerificationResult
 from skillcred.core.x509ca import check_chain, read_x5c
 from skillcred.errors import KeyBindingError, NotFoundError, SdJwtError, SkillcredError
 from skillcred.services.es256_keys import PROVIDERS_PATH
-from skillcred.services.remote import GuardedFetcher, fetch_budget
+from skillcred.services.remote import GuardedFetcher, TtlCache, fetch_budget
 from skillcred.services.sdjwt_vc import SD_JWT_VC_TYPE, SdJwtVcService
 from skillcred.storage.repositories import Providers
 
@@ -41,6 +43,16 @@ DATA_URL_PREFIX = "data:application/dc+sd-jwt,"
 LEGACY_TYPE = "vc+sd-jwt"
 #: claims that are the SD-JWT's own, not the credential's
 _REGISTERED = ("_sd_alg", "cnf", "status")
+METADATA_CACHE_SECONDS = 300.0
+
+
+def metadata_url(issuer: str) -> str | None:
+    """Where an issuer's JWT VC Issuer Metadata is: ``/.well-known/jwt-vc-issuer`` put
+    between the host and the path of ``iss`` (SD-JWT VC §5.1)."""
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        return None
+    return f"https://{parts.netloc}/.well-known/jwt-vc-issuer{parts.path.rstrip('/')}"
 
 
 def sd_jwt_text(credential: Any) -> str | None:
@@ -83,6 +95,7 @@ class SdJwtVerifier:
         self.budget_seconds = budget_seconds
         self.budget_fetches = budget_fetches
         self.clock = clock
+        self._metadata = TtlCache(max_entries=256)
 
     def verify(
         self,
@@ -117,7 +130,7 @@ class SdJwtVerifier:
         issuer_proof.verification_method = (
             header.get("kid") if isinstance(header.get("kid"), str) else None
         )
-        trust = CheckResult("issuerTrust", "passed", details={"trusted": False})
+        trust = CheckResult("issuerTrust", "passed", details={"issuer": None, "trusted": False})
         key_status = CheckResult("keyStatus", "passed")
         self._issuer_signature(sd_jwt, issuer, now, issuer_proof, trust, key_status)
         proofs = [issuer_proof]
@@ -134,7 +147,14 @@ class SdJwtVerifier:
             kb_proof = ProofResult(1, "passed", proof_type="kb+jwt", proof_purpose="authentication")
             try:
                 check_key_binding(
-                    sd_jwt, payload.get("cnf"), nonce=nonce, audience=audience, now=now.timestamp()
+                    sd_jwt,
+                    payload.get("cnf"),
+                    nonce=nonce,
+                    audience=audience,
+                    now=now.timestamp(),
+                    # Without a challenge, no freshness is asked for: a presentation kept
+                    # in a file stays as genuine as when it was made.
+                    max_age=None,
                 )
             except KeyBindingError as exc:
                 kb_proof.outcome = "failed"
@@ -151,8 +171,20 @@ class SdJwtVerifier:
         checks.append(_validity(payload, now))
         checks.append(self._status(payload, now))
         checks.append(key_status)
+        trust.details["issuer"] = issuer
+        warnings = []
+        if not trust.details["trusted"]:
+            warning = _problem(
+                "UNTRUSTED_ISSUER",
+                "Untrusted issuer",
+                f"the issuer {issuer} is neither a provider registered here nor certified by "
+                "a root on the trust list",
+            )
+            trust.outcome = "failed"
+            trust.problems.append(warning)
+            warnings.append(warning)
         checks.append(trust)
-        result = VerificationResult(False, "credential", checks, proofs=proofs)
+        result = VerificationResult(False, "credential", checks, proofs=proofs, warnings=warnings)
         result.verified = result.verdict in ("valid", "untrusted-issuer")
         result.summary = {
             "format": SD_JWT_VC_TYPE,
@@ -236,65 +268,109 @@ class SdJwtVerifier:
             trust.details.update(
                 {
                     "trusted": True,
-                    "name": provider_name,
+                    "issuerName": provider_name,
                     "source": "provider registered here",
                     "basis": "registered",
                 }
             )
             return
-        if chain is None:
+        answer = None
+        if chain is not None:
+            roots = self.trusted_roots()
+            answer = check_chain(chain, [c for c, _n in roots], now=now)
+            if not sd_jwt.jws.verifies_with(answer.leaf_key):
+                proof.outcome = "failed"
+                proof.problems.append(
+                    _problem(
+                        "INVALID_SIGNATURE",
+                        "Signature does not verify",
+                        "the SD-JWT's signature does not verify with the x5c key",
+                    )
+                )
+                return
+            if answer.root is not None:
+                if issuer not in answer.san_uris:
+                    proof.outcome = "failed"
+                    proof.problems.append(
+                        _problem(
+                            "KEY_NOT_ISSUERS",
+                            "Key not the issuer's",
+                            f"the x5c certificate names {', '.join(answer.san_uris) or 'no URI'}"
+                            f", not {issuer}",
+                        )
+                    )
+                    return
+                name = next((n for c, n in roots if c == answer.root), None)
+                trust.details.update(
+                    {
+                        "trusted": True,
+                        "issuerName": name,
+                        "source": "trust list (X.509 root)",
+                        "basis": "trust-list",
+                    }
+                )
+                return
+        # No x5c, or one that chains to no trusted root: the issuer's own JWT VC Issuer
+        # Metadata (SD-JWT VC §5) says which keys are its.
+        listed, why = self._metadata_keys(issuer)
+        if listed is None:
             proof.outcome = "not-performed"
+            untrusted = answer is not None
             proof.problems.append(
                 _problem(
-                    "ISSUER_KEY_UNKNOWN",
-                    "Issuer key not known",
-                    f"{issuer} is not a provider of this service and the SD-JWT has no x5c; "
-                    "its issuer metadata key was not checked",
+                    "UNTRUSTED_CHAIN" if untrusted else "ISSUER_KEY_UNKNOWN",
+                    "Key chains to no trusted root" if untrusted else "Issuer key not known",
+                    (f"{answer.problem}, and " if answer is not None else "")
+                    + f"{issuer}'s issuer metadata could not be had ({why}): that the key "
+                    "belongs to the issuer cannot be established",
                 )
             )
             return
-        roots = self.trusted_roots()
-        answer = check_chain(chain, [c for c, _n in roots], now=now)
-        if not sd_jwt.jws.verifies_with(answer.leaf_key):
-            proof.outcome = "failed"
-            proof.problems.append(
-                _problem(
-                    "INVALID_SIGNATURE",
-                    "Signature does not verify",
-                    "the SD-JWT's signature does not verify with the x5c key",
-                )
-            )
-            return
-        if answer.root is None:
-            proof.outcome = "not-performed"
-            proof.problems.append(
-                _problem(
-                    "UNTRUSTED_CHAIN",
-                    "Key chains to no trusted root",
-                    f"{answer.problem}: that the key belongs to {issuer} cannot be established",
-                )
-            )
-            return
-        if issuer not in answer.san_uris:
+        candidates = listed
+        if answer is not None:
+            candidates = [k for k in listed if same_key(k, answer.leaf_key)]
+        if not any(sd_jwt.jws.verifies_with(k) for k in candidates):
             proof.outcome = "failed"
             proof.problems.append(
                 _problem(
                     "KEY_NOT_ISSUERS",
                     "Key not the issuer's",
-                    f"the x5c certificate names {', '.join(answer.san_uris) or 'no URI'}, "
-                    f"not {issuer}",
+                    f"the SD-JWT is not signed by a key {issuer} lists in its issuer metadata",
                 )
             )
             return
-        name = next((n for c, n in roots if c == answer.root), None)
-        trust.details.update(
-            {
-                "trusted": True,
-                "name": name,
-                "source": "trust list (X.509 root)",
-                "basis": "trust-list",
-            }
-        )
+        trust.details["source"] = "issuer metadata (no trusted root)"
+
+    def _metadata_keys(self, issuer: str) -> tuple[list[ec.EllipticCurvePublicKey] | None, str]:
+        """The P-256 keys of an issuer's JWT VC Issuer Metadata (None: not had, and why)."""
+        url = metadata_url(issuer)
+        if url is None:
+            return None, "the issuer is not an https URL"
+        cached = self._metadata.get(url)
+        if cached is not None:
+            return list(cached), ""
+        if self.fetcher is None:
+            return None, "remote lookups are off"
+        try:
+            document = json.loads(self.fetcher.fetch(url))
+        except SkillcredError as exc:
+            return None, exc.detail
+        except ValueError:
+            return None, f"{url} is not JSON"
+        if not isinstance(document, Mapping) or document.get("issuer") != issuer:
+            return None, f"{url} is not the metadata of {issuer}"
+        jwks = document.get("jwks")
+        entries = jwks.get("keys") if isinstance(jwks, Mapping) else None
+        if not isinstance(entries, list):
+            return None, f"{url} has no jwks (jwks_uri is not followed)"
+        keys = []
+        for entry in entries:
+            try:
+                keys.append(public_key_from_jwk(entry))
+            except SkillcredError:
+                continue  # a key of another type: not one that signs ES256
+        self._metadata.put(url, tuple(keys), METADATA_CACHE_SECONDS)
+        return keys, ""
 
     def _local_provider(
         self, issuer: str
@@ -368,23 +444,29 @@ class SdJwtVerifier:
         return self.fetcher.fetch(uri, accept="application/statuslist+jwt").decode("ascii").strip()
 
     def _list_signed_by_issuer(self, jws: Any, payload: Mapping[str, Any]) -> bool:
-        """The list is signed by a key of the credential's issuer: a provider's key here,
-        or the same x5c leaf key that signed the credential."""
+        """The list is signed by a key of the credential's issuer: a provider's key here;
+        elsewhere an x5c key certified for the issuer by a trusted root, or a key of the
+        issuer's metadata."""
         local = self._local_provider(str(payload.get("iss")))
         if local is not None:
             return any(jws.verifies_with(k) for k, _c in local[1])
-        try:
-            chain = read_x5c(jws.header.get("x5c"))
-        except ValueError:
-            return False
-        key = chain[0].public_key()
-        answer = check_chain(chain, [c for c, _n in self.trusted_roots()], now=self.clock())
-        return (
-            isinstance(key, ec.EllipticCurvePublicKey)
-            and answer.root is not None
-            and str(payload.get("iss")) in answer.san_uris
-            and jws.verifies_with(key)
-        )
+        issuer = str(payload.get("iss"))
+        if "x5c" in jws.header:
+            try:
+                chain = read_x5c(jws.header.get("x5c"))
+            except ValueError:
+                return False
+            key = chain[0].public_key()
+            answer = check_chain(chain, [c for c, _n in self.trusted_roots()], now=self.clock())
+            if (
+                isinstance(key, ec.EllipticCurvePublicKey)
+                and answer.root is not None
+                and issuer in answer.san_uris
+                and jws.verifies_with(key)
+            ):
+                return True
+        listed, _why = self._metadata_keys(issuer)
+        return listed is not None and any(jws.verifies_with(k) for k in listed)
 
 
 def _failed(
