@@ -510,7 +510,7 @@ def test_we_verify_theirs_from_a_trusted_root_with_their_status_list(
     trust = check(body, "issuerTrust")
     assert trust["trusted"] is True
     assert trust["basis"] == "trust-list"
-    assert trust["name"] == "Vocational College"
+    assert trust["issuerName"] == "Vocational College"
     status = check(body, "status")
     assert status["outcome"] == "passed"
     assert (status["statusListUri"], status["statusListIndex"], status["status"]) == (uri, 2, 0)
@@ -818,3 +818,58 @@ def test_their_array_element_and_recursive_disclosures(
     assert ours["assessment"] == {"method": "practical"}
     assert ours["evidence"] == [{"name": "Theory exam", "genre": "exam"}]
     assert "name" not in ours
+
+
+def test_theirs_without_x5c_by_their_issuer_metadata(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    stranger: ForeignIssuer,
+) -> None:
+    """An issuer on no trust list, without ``x5c``: its key from its JWT VC Issuer Metadata
+    (served over HTTPS at ``/.well-known/jwt-vc-issuer/<path of iss>``). Genuine — the key
+    is the one the issuer publishes — but not trusted: *untrusted-issuer*. A token signed by
+    a key the metadata does not list is *not genuine*."""
+    iss = remote.url("/issuer")
+    key = P256()
+    remote.put(
+        "/.well-known/jwt-vc-issuer/issuer",
+        {"issuer": iss, "jwks": {"keys": [{**key.public, "kid": "k1"}]}},
+    )
+    status_uri = remote.url("/status/meta")
+    remote.put(
+        "/status/meta",
+        sdjwt_reference.create_status_list(
+            statuses=STATUSES, bits=2, uri=status_uri, issuer_jwk=key.private, ttl=300
+        ).encode("ascii"),
+        "application/statuslist+jwt",
+    )
+    holder = P256()
+
+    def issued(signer: P256, idx: int) -> str:
+        return sdjwt_reference.issue(
+            issuer_jwk=signer.private,
+            iss=iss,
+            vct=VCT,
+            claims=CLAIMS,
+            disclosure_frame=FRAME,
+            holder_jwk=holder.public,
+            status={"idx": idx, "uri": status_uri},
+        )
+
+    body = expect(verify(service, issued(key, 0)), "untrusted-issuer", "UNTRUSTED_ISSUER")
+    assert check(body, "proof")["outcome"] == "passed"
+    assert check(body, "status")["outcome"] == "passed"
+    trust = check(body, "issuerTrust")
+    assert trust["trusted"] is False
+    assert "/.well-known/jwt-vc-issuer/issuer" in remote.requests
+    # the status list signed by the metadata key is read: a revoked index is revoked
+    expect(verify(service, issued(key, 5)), "revoked", "CREDENTIAL_REVOKED")
+    # their own verifier, given the metadata key, agrees with the first
+    assert sdjwt_reference.verify(
+        issued(key, 0),
+        issuer_jwk=key.public,
+        status_list_tokens={status_uri: remote.documents["/status/meta"][0].decode()},
+    )["verified"]
+    # a key the issuer does not publish
+    expect(verify(service, issued(stranger.key, 0)), "not-genuine", "KEY_NOT_ISSUERS")
