@@ -873,3 +873,86 @@ def test_theirs_without_x5c_by_their_issuer_metadata(
     )["verified"]
     # a key the issuer does not publish
     expect(verify(service, issued(stranger.key, 0)), "not-genuine", "KEY_NOT_ISSUERS")
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8])
+def test_their_status_lists_of_every_width(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    issuer: ForeignIssuer,
+    bits: int,
+) -> None:
+    """Token Status Lists of 1, 2, 4 and 8 bits per entry, as their library packs them:
+    the value at the index is read (0 valid, 1 revoked; 2 suspended where it fits)."""
+    path = f"/status/bits-{bits}"
+    uri = remote.url(path)
+    statuses = [0, 1, 0, 1 if bits == 1 else 2, 0, 0, 0, 0, 0, 1]
+    token = sdjwt_reference.create_status_list(
+        statuses=statuses,
+        bits=bits,
+        uri=uri,
+        issuer_jwk=issuer.key.private,
+        x5c=issuer.x5c,
+        ttl=300,
+    )
+    remote.put(path, token.encode("ascii"), "application/statuslist+jwt")
+    holder = P256()
+    expected = {0: "valid", 1: "revoked", 2: "suspended"}
+    for idx in (0, 1, 3, 9):
+        answer = verify(
+            service, their_token(sdjwt_reference, issuer, holder, status={"idx": idx, "uri": uri})
+        )
+        body = expect(answer, expected[statuses[idx]])
+        assert check(body, "status")["status"] == statuses[idx]
+
+
+def test_their_status_list_token_expired_or_for_another_uri_cannot_be_relied_on(
+    service: Service,
+    remote: DocumentServer,
+    sdjwt_reference: SdJwtReference,
+    issuer: ForeignIssuer,
+) -> None:
+    """A status list token past its ``exp``, or whose ``sub`` is another list's URI (their
+    verifier checks neither ``sub`` nor, without being asked, anything but the dates):
+    the status is not known, so neither *valid* nor *revoked*."""
+    holder = P256()
+    stale_uri = remote.url("/status/stale")
+    an_hour_ago = int(time.time()) - 3600
+    remote.put(
+        "/status/stale",
+        sdjwt_reference.create_status_list(
+            statuses=STATUSES,
+            bits=2,
+            uri=stale_uri,
+            issuer_jwk=issuer.key.private,
+            x5c=issuer.x5c,
+            iat=an_hour_ago - 600,
+            exp=an_hour_ago,
+        ).encode("ascii"),
+        "application/statuslist+jwt",
+    )
+    stale = their_token(sdjwt_reference, issuer, holder, status={"idx": 5, "uri": stale_uri})
+    expect(verify(service, stale), "cannot-check", "STATUS_LIST_UNAVAILABLE")
+
+    moved_uri = remote.url("/status/moved")
+    remote.put(
+        "/status/moved",
+        sdjwt_reference.create_status_list(
+            statuses=STATUSES,
+            bits=2,
+            uri=remote.url("/status/elsewhere"),
+            issuer_jwk=issuer.key.private,
+            x5c=issuer.x5c,
+            ttl=300,
+        ).encode("ascii"),
+        "application/statuslist+jwt",
+    )
+    moved = their_token(sdjwt_reference, issuer, holder, status={"idx": 0, "uri": moved_uri})
+    theirs = sdjwt_reference.verify(
+        moved,
+        trusted_certificates=[pem(issuer.root)],
+        status_list_tokens={moved_uri: remote.documents["/status/moved"][0].decode()},
+    )
+    assert theirs["verified"] is True  # their library does not compare sub (README)
+    expect(verify(service, moved), "cannot-check", "STATUS_LIST_UNAVAILABLE")
