@@ -956,3 +956,48 @@ def test_their_status_list_token_expired_or_for_another_uri_cannot_be_relied_on(
     )
     assert theirs["verified"] is True  # their library does not compare sub (README)
     expect(verify(service, moved), "cannot-check", "STATUS_LIST_UNAVAILABLE")
+
+
+@pytest.mark.parametrize(
+    ("frame", "disclosed"),
+    [
+        ({}, []),
+        ({"evidence": {"0": True}}, ["/evidence/0"]),
+        ({"holder_id": True, "assessment": {"date": True, "body": True}}, None),
+    ],
+)
+def test_their_holder_chooses_other_parts_of_our_twin(
+    service: Service,
+    sdjwt_reference: SdJwtReference,
+    frame: dict[str, Any],
+    disclosed: list[str] | None,
+) -> None:
+    """Nothing disclosed, one evidence item (an array-element disclosure), holder id and
+    two assessment members: their verifier and ours read the same claims."""
+    holder = P256()
+    _provider, _credential, token = our_twin(service, holder)
+    presentation = sdjwt_reference.present(
+        token, presentation_frame=frame, holder_jwk=holder.private, nonce=NONCE, aud=AUD
+    )
+    theirs = sdjwt_reference.verify(
+        presentation,
+        trusted_certificates=[our_root(service)],
+        status_list_tokens=status_list_token(service, token),
+        require_key_binding=True,
+        nonce=NONCE,
+        aud=AUD,
+    )
+    assert theirs["verified"] is True, theirs
+    ours = expect(verify(service, presentation, challenge=NONCE, domain=AUD), "valid")
+    assert ours["summary"]["claims"] == {
+        k: v for k, v in theirs["payload"].items() if k not in REGISTERED
+    }
+    if disclosed is not None:
+        assert ours["summary"]["disclosed"] == disclosed
+    else:
+        assert sorted(ours["summary"]["disclosed"]) == [
+            "/assessment/body",
+            "/assessment/date",
+            "/holder_id",
+        ]
+    assert "name" not in ours["summary"]["claims"]
