@@ -54,6 +54,10 @@ KIND_NAMES = {
 DECOYS = 2
 
 
+def _etag(body: str) -> str:
+    return hashlib.sha256(body.encode("ascii")).hexdigest()[:32]
+
+
 def _epoch(text: Any, what: str) -> int:
     try:
         return int(parse_date_time(str(text), require_zone=True).timestamp())
@@ -229,7 +233,8 @@ class SdJwtVcService:
     def status_list_token(self, list_id: str) -> tuple[str, str]:
         """The signed Token Status List for a revocation list (its body and ETag), made
         from the same rows as the Bitstring Status List; re-signed when a status changed
-        or the token nears its expiry."""
+        or half its lifetime has passed. The ETag is the token's own hash: a client that
+        holds an expired token never hears "not modified"."""
         with self.database.reading() as session:
             status_list = TokenStatuses(session).list_row(list_id)
             if status_list is None or status_list.purpose not in (REVOCATION, MESSAGE):
@@ -249,7 +254,7 @@ class SdJwtVcService:
             and cached.content == content
             and now < cached.iat + self.ttl_seconds // 2
         ):
-            return cached.body, content
+            return cached.body, _etag(cached.body)
         key = self.keys.provider_key(provider)
         assert key.certificate is not None
         body = list_token(
@@ -263,7 +268,7 @@ class SdJwtVcService:
         )
         with self._lock:
             self._tokens[list_id] = _Token(content, body, now)
-        return body, content
+        return body, _etag(body)
 
     # --- metadata --------------------------------------------------------------------
 

@@ -227,7 +227,10 @@ def _set_suspension(
         "is revoked in its status list; the key signs nothing more (the provider gets a "
         "new key when it was the current one) and leaves the verification relationships "
         "of the did:web document; the audit trail records it. The answer lists the "
-        "credentials affected, to re-issue to their holders."
+        "credentials affected, to re-issue to their holders. `keyId` may also be the `kid` "
+        "of an ES256 (SD-JWT VC) key: it leaves the JWT VC Issuer Metadata, a new one is "
+        "made, and every SD-JWT VC it signed verifies as revoked (`credentials` is then "
+        "empty: SD-JWT VCs are not recorded; `newVerificationMethod` is the new kid)."
     ),
 )
 def compromise_key(
