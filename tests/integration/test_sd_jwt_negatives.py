@@ -4,7 +4,7 @@ must-show 3).
 
 The cases on this service's own twins (a foreign or tampered disclosure, a KB-JWT with a
 wrong nonce, audience or ``sd_hash``, an expired twin, a revoked index) are in
-test_sd_jwt_vc.py and, with their codes, in tests/interop/test_sd_jwt_interop.py on
+test_sd_jwt_vc.py and, with their codes, in tests/interop/sd_jwt/ on
 tokens the OWF library made. These are the ones neither covers: another issuer's token
 under a root on the trust list whose key is not that issuer's or did not sign it, a
 broken or outdated chain, the wrong algorithm or type, dates ahead, a disclosure given
