@@ -153,9 +153,14 @@ def read_x5c(value: object) -> list[x509.Certificate]:
     if len(value) > 5:
         raise ValueError("x5c holds more than 5 certificates")
     try:
-        return [x509.load_der_x509_certificate(base64.b64decode(v, validate=True)) for v in value]
+        chain = [x509.load_der_x509_certificate(base64.b64decode(v, validate=True)) for v in value]
     except ValueError as exc:
         raise ValueError(f"x5c holds something that is not a DER certificate: {exc}") from exc
+    key = chain[0].public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        # ES256 is P-256 alone (RFC 7518 §3.4): such a leaf made no ES256 signature.
+        raise ValueError("the x5c leaf's key is not a P-256 key")
+    return chain
 
 
 def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:

@@ -394,7 +394,7 @@ class SdJwtVerifier:
         idx = reference.get("idx") if isinstance(reference, Mapping) else None
         uri = reference.get("uri") if isinstance(reference, Mapping) else None
         if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0 or not isinstance(uri, str):
-            return _failed(
+            return _not_performed(
                 "status",
                 "STATUS_VERIFICATION_ERROR",
                 "status.status_list must be {idx: a non-negative integer, uri}",
@@ -426,7 +426,9 @@ class SdJwtVerifier:
             return _failed("status", "CREDENTIAL_REVOKED", "the credential is revoked", details)
         if value == SUSPENDED:
             return _failed("status", "CREDENTIAL_SUSPENDED", "the credential is suspended", details)
-        return _failed(
+        # Neither revoked nor suspended, and what else it means is the issuer's (0x03 and
+        # 0x0C-0x0F are application-specific): not a verdict word, so it is not checked.
+        return _not_performed(
             "status",
             "CREDENTIAL_STATUS_FLAGGED",
             f"the status list gives the credential the status {value}",
