@@ -30,7 +30,13 @@ from skillcred.core.jose import ES256, public_key_from_jwk
 from skillcred.core.sdjwt import Disclosable, issue
 from skillcred.core.token_status_list import list_token
 from skillcred.core.x509ca import load_pem, x5c_value
-from skillcred.errors import DataModelError, KeyFormatError, NotFoundError, RequestError
+from skillcred.errors import (
+    DataModelError,
+    KeyFormatError,
+    NotFoundError,
+    RequestError,
+    StatusListError,
+)
 from skillcred.services.es256_keys import Es256KeyService, public_key_of
 from skillcred.services.providers import ensure_active
 from skillcred.services.skills import EQF, safety_critical
@@ -229,6 +235,29 @@ class SdJwtVcService:
         return issue(header, payload, self.keys.signer(key), decoys=DECOYS)
 
     # --- status list tokens -------------------------------------------------------------
+
+    def local_status(self, list_id: str, index: int, *, issuer: str) -> int:
+        """The status at ``index`` of this deployment's token status list ``list_id``, read
+        from the rows the token is made of (no token is built or parsed). Raises
+        NotFoundError (no such list) or StatusListError (another issuer's, out of range)."""
+        with self.database.reading() as session:
+            statuses = TokenStatuses(session)
+            status_list = statuses.list_row(list_id)
+            if status_list is None or status_list.purpose not in (REVOCATION, MESSAGE):
+                raise NotFoundError(f"there is no token status list {list_id!r}")
+            provider = Providers(session).by_id(status_list.provider_id)
+            if provider is None or self.keys.issuer_url(provider) != issuer:
+                raise StatusListError(
+                    f"the token status list {self.token_list_url(list_id)} belongs to another "
+                    "issuer"
+                )
+            if index >= status_list.entries:
+                raise StatusListError(
+                    f"index {index} is past the end of the token status list "
+                    f"({status_list.entries} entries)",
+                    code="RANGE_ERROR",
+                )
+            return statuses.value_at(status_list, index)
 
     def status_list_token(self, list_id: str) -> tuple[str, str]:
         """The signed Token Status List for a revocation list (its body and ETag), made

@@ -399,18 +399,26 @@ class SdJwtVerifier:
                 "STATUS_VERIFICATION_ERROR",
                 "status.status_list must be {idx: a non-negative integer, uri}",
             )
-        details = {"statusListUri": uri, "statusListIndex": idx}
+        details: dict[str, Any] = {"statusListUri": uri, "statusListIndex": idx}
         try:
-            token = self._token(uri)
-            jws, bits = read_token(token, uri=uri, now=now.timestamp())
-            if not self._list_signed_by_issuer(jws, payload):
-                return _not_performed(
-                    "status",
-                    "STATUS_LIST_UNVERIFIED",
-                    "the status list token is not signed by the credential's issuer",
-                    details,
-                )
-            value = bits.get(idx)
+            list_id = self.service.local_token_list_id(uri)
+            if list_id is not None:
+                # Our own list: read from the rows its token is made of, as the Data
+                # Integrity path reads its own Bitstring Status Lists.
+                value = self.service.local_status(list_id, idx, issuer=str(payload["iss"]))
+                details["source"] = "local"
+            else:
+                token = self._remote_token(uri)
+                jws, bits = read_token(token, uri=uri, now=now.timestamp())
+                if not self._list_signed_by_issuer(jws, payload):
+                    return _not_performed(
+                        "status",
+                        "STATUS_LIST_UNVERIFIED",
+                        "the status list token is not signed by the credential's issuer",
+                        details,
+                    )
+                value = bits.get(idx)
+                details["source"] = "remote"
         except (SkillcredError, ValueError, IndexError) as exc:
             detail = exc.detail if isinstance(exc, SkillcredError) else str(exc)
             return _not_performed(
@@ -435,10 +443,7 @@ class SdJwtVerifier:
             details,
         )
 
-    def _token(self, uri: str) -> str:
-        list_id = self.service.local_token_list_id(uri)
-        if list_id is not None:
-            return self.service.status_list_token(list_id)[0]
+    def _remote_token(self, uri: str) -> str:
         if self.fetcher is None:
             raise NotFoundError("remote status lists are not fetched here")
         return self.fetcher.fetch(uri, accept="application/statuslist+jwt").decode("ascii").strip()
