@@ -17,6 +17,7 @@ Screenshots of every case land in test-artifacts/ (not committed).
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from skillcred import Ed25519KeyPair, sign_credential, sign_presentation
 from tests.conftest import REPO_ROOT
@@ -76,6 +78,23 @@ def _request(
         ],
         **extra,
     }
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _without_disclosure(sd_jwt: str, claim: str) -> str:
+    """The SD-JWT with the disclosure of ``claim`` left out, as a holder leaves it out."""
+    jwt, *disclosures = sd_jwt.split("~")
+
+    def named(disclosure: str) -> bool:
+        decoded = json.loads(base64.urlsafe_b64decode(disclosure + "=" * (-len(disclosure) % 4)))
+        return len(decoded) == 3 and decoded[1] == claim
+
+    kept = [d for d in disclosures if d and not named(d)]
+    assert len(kept) == len([d for d in disclosures if d]) - 1, f"no disclosure of {claim}"
+    return "~".join([jwt, *kept, ""])
 
 
 def _resigned(credential: dict[str, Any], key: Ed25519KeyPair, **changes: Any) -> dict[str, Any]:
@@ -164,6 +183,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             status(height, "suspension", "pending re-assessment")
             status(revoked, "revocation", "issued in error")
 
+            # The SD-JWT VC twins (POST /sd-jwt-vc) of two of them, bound to a wallet key;
+            # the valid one shown without the holder's name, as a wallet would.
+            holder = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+            holder_jwk = {
+                "kty": "EC",
+                "crv": "P-256",
+                "x": _b64url(holder.x.to_bytes(32, "big")),
+                "y": _b64url(holder.y.to_bytes(32, "big")),
+            }
+
+            def twin(credential: dict[str, Any]) -> str:
+                response = client.post(
+                    "/sd-jwt-vc", json={"credentialId": credential["id"], "holderJwk": holder_jwk}
+                )
+                assert response.status_code == 201, response.text
+                return str(response.json()["credential"])
+
+            sd_jwt_valid = _without_disclosure(twin(welding), "name")
+            sd_jwt_revoked = twin(revoked)
+
         # A claim changed after signing: the level raised to Expert.
         tampered = copy.deepcopy(welding)
         result = tampered["credentialSubject"]["result"][0]
@@ -212,6 +251,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "cannot-check-did-web": unreachable,
             "passport": passport,
             "hashed-email": anna,
+            "sd-jwt-valid": sd_jwt_valid,
+            "sd-jwt-revoked": sd_jwt_revoked,
         }
 
 
@@ -661,6 +702,24 @@ def test_the_file_picker_on_a_phone_and_bad_input(browser: Any, site: dict[str, 
         "A required part of the document is missing or wrongly filled in."
     )
     assert page.inner_text("#bottom-line") == "The passport holds no skills."
+    assert page.inner_text("#message") == ""
+
+
+def test_a_pasted_sd_jwt_vc_reads_as_its_twin_does(browser: Any, site: dict[str, Any]) -> None:
+    """An SD-JWT VC from an EU wallet, pasted: the same skill, level and verdict words as
+    its Data Integrity twin, the name it does not show said to be not shared."""
+    page = open_page(browser, site["base"], width=WIDTHS["desktop"])
+    page.fill("#document", site["sd-jwt-valid"])
+    page.click("#verify-button")
+    page.wait_for_selector("#result:not([hidden]) .skill[data-verdict=valid]")
+    text = visible_text(page)
+    assert "MIG/MAG fillet welding" in text and "Independent" in text
+    assert "not shared" in text  # the name, left out by the holder
+    assert "chose to show" in text and "/assessment" in text
+    assert "Pieter Jansen" not in text
+    page.fill("#document", site["sd-jwt-revoked"])
+    page.click("#verify-button")
+    page.wait_for_selector("#result:not([hidden]) .skill[data-verdict=revoked]")
     assert page.inner_text("#message") == ""
 
 

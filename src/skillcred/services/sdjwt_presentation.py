@@ -25,9 +25,6 @@ from skillcred.core.verifying import PRESENTED_BY_HOLDER, CheckResult, Verificat
 from skillcred.services.sdjwt_vc import SD_JWT_VC_TYPE, SKILL_KINDS
 from skillcred.services.sdjwt_verify import SdJwtVerifier
 
-#: the SD-JWT's own claims: not shown as what the worker disclosed
-_REGISTERED = frozenset(("iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg"))
-
 
 def vcts_by_type(verifier: SdJwtVerifier) -> dict[str, str]:
     """The vct of each Open Badges achievementType (the SD-JWT VC types served here)."""
@@ -101,8 +98,22 @@ def _key_bound(result: VerificationResult) -> bool:
 
 
 def skill_summary(query: SkillQuery, result: VerificationResult) -> dict[str, Any]:
-    """What an employer reads of one SD-JWT VC: the passport summary's fields that the
-    claims give, and the claims the worker disclosed."""
+    """What an employer reads of one SD-JWT VC given in answer to a request: the claims
+    asked for beside what the worker's wallet showed of them."""
+    claims: Mapping[str, Any] = result.summary.get("claims") or {}
+    return {
+        "queryId": query.id,
+        **employer_summary(result),
+        "requestedClaims": [claim_pointer(p) for p in query.claims],
+        "disclosedClaims": [
+            {"path": claim_pointer(p), "value": select_claim(claims, p)} for p in query.claims
+        ],
+    }
+
+
+def employer_summary(result: VerificationResult) -> dict[str, Any]:
+    """What an employer reads of one SD-JWT VC: the passport summary's fields that its
+    claims give (the same fields as a Data Integrity credential's), the claims disclosed."""
     word, reason = result.judgement
     summary = result.summary
     claims: Mapping[str, Any] = summary.get("claims") or {}
@@ -126,7 +137,6 @@ def skill_summary(query: SkillQuery, result: VerificationResult) -> dict[str, An
         if isinstance(a, Mapping)
     ]
     return {
-        "queryId": query.id,
         "format": SD_JWT_VC_TYPE,
         "verdict": word,
         "reason": reason,
@@ -164,12 +174,11 @@ def skill_summary(query: SkillQuery, result: VerificationResult) -> dict[str, An
         else None,
         "credentialId": claims.get("credential_id"),
         "vct": summary.get("vct"),
-        "requestedClaims": [claim_pointer(p) for p in query.claims],
         "disclosed": list(summary.get("disclosed") or []),
-        "disclosedClaims": [
-            {"path": claim_pointer(p), "value": select_claim(claims, p)} for p in query.claims
-        ],
-        "claims": {k: v for k, v in claims.items() if k not in _REGISTERED},
+        "keyBinding": bool(summary.get("keyBinding")),
+        # every claim disclosed, as the SD-JWT holds them (the verifier has already left
+        # out the SD-JWT's own machinery: _sd_alg, cnf, status)
+        "claims": dict(claims),
     }
 
 

@@ -105,6 +105,8 @@ const TEXT = {
     },
     section: { who: "Whose skill", what: "What", how: "How it was assessed", says: "Who says so", until: "Until when", shared: "What the worker shared" },
     sharedNote: "Asked for: {claims}. The worker's wallet showed these (SD-JWT VC); the rest of the credential stays hidden.",
+    disclosedNote: "An SD-JWT VC: besides what it always shows, its holder chose to show {claims}; the rest stays hidden.",
+    nothingMore: "nothing more",
     notShared: "not shared",
     holderName: "Name",
     holderNone: "No name is given in the document.",
@@ -279,6 +281,8 @@ const TEXT = {
     },
     section: { who: "Van wie", what: "Wat", how: "Hoe beoordeeld", says: "Wie zegt dat", until: "Tot wanneer", shared: "Wat de werknemer deelde" },
     sharedNote: "Gevraagd: {claims}. De wallet van de werknemer liet deze zien (SD-JWT VC); de rest van het bewijs blijft verborgen.",
+    disclosedNote: "Een SD-JWT VC: naast wat altijd zichtbaar is, koos de houder ervoor {claims} te laten zien; de rest blijft verborgen.",
+    nothingMore: "niets meer",
     notShared: "niet gedeeld",
     holderName: "Naam",
     holderNone: "Het document noemt geen naam.",
@@ -735,6 +739,13 @@ function claimValue(value) {
 function sharedFacts(summary) {
   // An SD-JWT VC: the claims the employer asked for, and what the worker's wallet showed.
   if (summary.format !== "dc+sd-jwt") return null;
+  if (!summary.requestedClaims) {
+    // Pasted, not asked for: which of its selectively disclosable claims it shows.
+    const shown = (summary.disclosed || []).join(", ") || t("nothingMore");
+    return element("section", { class: "facts", "data-group": "shared" },
+      element("h4", {}, t("section.shared")),
+      element("p", {}, t("disclosedNote", { claims: shown })));
+  }
   const asked = summary.disclosedClaims || [];
   return element("section", { class: "facts", "data-group": "shared" },
     element("h4", {}, t("section.shared")),
@@ -964,8 +975,16 @@ function showMessage(text) {
   document.getElementById("message").textContent = text || "";
 }
 
+//: an SD-JWT VC or SD-JWT+KB, as a wallet exports it: <JWT>~<disclosure>~…~[<KB-JWT>]
+const SD_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+~([A-Za-z0-9_-]+~)*([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?$/;
+
 async function verify(text) {
   showMessage("");
+  const compact = text.trim();
+  if (SD_JWT.test(compact)) {
+    await send("credential", "credentials/verify", { verifiableCredential: compact });
+    return;
+  }
   let parsed;
   try {
     parsed = JSON.parse(text);
@@ -983,6 +1002,10 @@ async function verify(text) {
   const payload = kind === "presentation"
     ? { verifiablePresentation: parsed, options: { allowUnsignedPresentation: true } }
     : { verifiableCredential: parsed };
+  await send(kind, url, payload);
+}
+
+async function send(kind, url, payload) {
   const button = document.getElementById("verify-button");
   button.disabled = true;
   button.textContent = t("checking");

@@ -24,6 +24,7 @@ from skillcred.api.schemas import (
 )
 from skillcred.core.passport import report
 from skillcred.core.verifying import VerificationResult
+from skillcred.services.sdjwt_presentation import employer_summary
 from skillcred.services.sdjwt_verify import sd_jwt_text
 
 router = APIRouter(tags=["verifying"], route_class=JsonRoute)
@@ -73,7 +74,12 @@ async def verify_credential(body: VerifyCredentialRequest, context: Context) -> 
             ),
             limiter=context.verify_limiter,
         )
-        return _answer(result, result.to_json())
+        answer = result.to_json()
+        # The employer's summary, in the fields a Data Integrity credential's has (the
+        # page shows either the same way), with the claims disclosed.
+        if result.summary:  # none when the SD-JWT could not even be read
+            answer["summary"] = employer_summary(result)
+        return _answer(result, answer)
     options = VerifyCredentialRequestOptions.parse(body.options)
     context.verifier.limits.enforce(credential, "credential")  # past a limit: a 422 problem
     result = await to_thread.run_sync(
