@@ -531,6 +531,11 @@ class ProviderDirectory:
         self._touch = touch
         self._providers = TtlCache()
         self._keys = TtlCache()
+        self._also_forget: list[Callable[[], None]] = []
+
+    def on_forget(self, forget: Callable[[], None]) -> None:
+        """Another cache of what providers and their keys are, emptied with this one."""
+        self._also_forget.append(forget)
 
     def authenticate(self, api_key: str) -> Provider:
         digest = hash_api_key(api_key)
@@ -565,8 +570,12 @@ class ProviderDirectory:
         return key
 
     def forget(self) -> None:
+        """Forget everything read: after a change in this process (a rotated key, a
+        suspension, a compromise), so this worker acts on it at once."""
         self._providers.clear()
         self._keys.clear()
+        for forget in self._also_forget:
+            forget()
 
 
 class SignerCache:

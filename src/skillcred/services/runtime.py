@@ -185,6 +185,7 @@ class AppContext:
             budget_seconds=self.settings.remote_deadline_seconds,
             budget_fetches=self.settings.remote_max_fetches,
         )
+        self.directory.on_forget(self.sd_jwt_verifier.forget)
         self.skills = SkillService(
             self.database, base_url=self.settings.base_url, schemas=self.schemas
         )

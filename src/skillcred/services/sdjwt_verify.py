@@ -33,6 +33,7 @@ from skillcred.core.verifying import CheckResult, Outcome, VerificationResult
 from skillcred.core.x509ca import check_chain, read_x5c
 from skillcred.errors import KeyBindingError, NotFoundError, SdJwtError, SkillcredError
 from skillcred.services.es256_keys import PROVIDERS_PATH
+from skillcred.services.providers import CACHE_TTL_SECONDS
 from skillcred.services.remote import GuardedFetcher, TtlCache, fetch_budget
 from skillcred.services.sdjwt_vc import SD_JWT_VC_TYPE, SdJwtVcService
 from skillcred.storage.repositories import Providers
@@ -74,6 +75,11 @@ def sd_jwt_text(credential: Any) -> str | None:
     return None
 
 
+#: a provider of this service: its name, and each ES256 key with whether it was reported
+#: compromised
+_ProviderKeys = tuple[str, list[tuple[ec.EllipticCurvePublicKey, bool]]]
+
+
 def _problem(code: str, title: str, detail: str) -> Problem:
     return Problem(code=code, title=title, detail=detail)
 
@@ -95,6 +101,7 @@ class SdJwtVerifier:
         self.budget_seconds = budget_seconds
         self.budget_fetches = budget_fetches
         self.clock = clock
+        self._providers = TtlCache()
         self._metadata = TtlCache(max_entries=256)
 
     def verify(
@@ -206,7 +213,11 @@ class SdJwtVerifier:
         proof: ProofResult,
         trust: CheckResult,
         key_status: CheckResult,
+        *,
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: read the provider's keys from the database, not the brief cache (a
+        key made or rotated on another instance since: asked again before *not genuine*)."""
         header = sd_jwt.jws.header
         if header.get("alg") != ES256:
             proof.outcome = "not-performed"
@@ -226,7 +237,7 @@ class SdJwtVerifier:
                 proof.outcome = "failed"
                 proof.problems.append(_problem("INVALID_X5C", "Malformed x5c", str(exc)))
                 return
-        local = self._local_provider(issuer)
+        local = self._local_provider(issuer, fresh=fresh)
         if local is not None:
             provider_name, keys = local
             candidates: list[ec.EllipticCurvePublicKey] = [k for k, _c in keys]
@@ -235,6 +246,11 @@ class SdJwtVerifier:
                 if not isinstance(leaf_key, ec.EllipticCurvePublicKey) or not any(
                     same_key(leaf_key, k) for k in candidates
                 ):
+                    if not fresh:
+                        self._issuer_signature(
+                            sd_jwt, issuer, now, proof, trust, key_status, fresh=True
+                        )
+                        return
                     proof.outcome = "failed"
                     proof.problems.append(
                         _problem(
@@ -246,6 +262,11 @@ class SdJwtVerifier:
                     return
                 candidates = [leaf_key]
             if not any(sd_jwt.jws.verifies_with(k) for k in candidates):
+                if not fresh and chain is None:
+                    self._issuer_signature(
+                        sd_jwt, issuer, now, proof, trust, key_status, fresh=True
+                    )
+                    return
                 proof.outcome = "failed"
                 proof.problems.append(
                     _problem(
@@ -372,17 +393,26 @@ class SdJwtVerifier:
         self._metadata.put(url, tuple(keys), METADATA_CACHE_SECONDS)
         return keys, ""
 
-    def _local_provider(
-        self, issuer: str
-    ) -> tuple[str, list[tuple[ec.EllipticCurvePublicKey, bool]]] | None:
+    def _local_provider(self, issuer: str, *, fresh: bool = False) -> _ProviderKeys | None:
         prefix = self.service.base_url + PROVIDERS_PATH
         if not issuer.startswith(prefix) or "/" in issuer[len(prefix) :]:
             return None
+        cached: _ProviderKeys | None = None if fresh else self._providers.get(issuer)
+        if cached is not None:
+            return cached
         with self.service.database.reading() as session:
             provider = Providers(session).by_slug(issuer[len(prefix) :])
         if provider is None:
             return None
-        return provider.name, self.service.provider_public_keys(provider.id)
+        found: _ProviderKeys = (provider.name, self.service.provider_public_keys(provider.id))
+        # Kept as briefly as the provider directory keeps a signing key: a compromise
+        # reported on another instance takes effect here within the same bound.
+        self._providers.put(issuer, found, CACHE_TTL_SECONDS)
+        return found
+
+    def forget(self) -> None:
+        """Forget the providers' keys read (a key rotated or reported compromised here)."""
+        self._providers.clear()
 
     # --- status ----------------------------------------------------------------------------
 
