@@ -54,21 +54,23 @@ def test_audit_chain_verifies_and_detects_tampering(tmp_path: Path) -> None:
 
     code, report = audit_verify(url, tmp_path / "data")
     assert code == 0, report
-    assert report == {"intact": True, "events": 5, "firstBrokenSeq": None, "problem": None}
+    # the provider, the deployment's issuing CA (made with the provider's ES256 key), three
+    # credentials, the revocation
+    assert report == {"intact": True, "events": 6, "firstBrokenSeq": None, "problem": None}
 
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE audit_events SET reason = 'changed my mind' WHERE seq = 5"))
+        connection.execute(text("UPDATE audit_events SET reason = 'changed my mind' WHERE seq = 6"))
     code, report = audit_verify(url, tmp_path / "data")
     assert code == 1
-    assert report["firstBrokenSeq"] == 5
+    assert report["firstBrokenSeq"] == 6
     assert "does not match its hash" in str(report["problem"])
 
     with engine.begin() as connection:
-        connection.execute(text("UPDATE audit_events SET reason = 'withdrawn' WHERE seq = 5"))
+        connection.execute(text("UPDATE audit_events SET reason = 'withdrawn' WHERE seq = 6"))
     assert audit_verify(url, tmp_path / "data")[0] == 0
     with engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_events WHERE seq = 5"))
+        connection.execute(text("DELETE FROM audit_events WHERE seq = 6"))
     code, report = audit_verify(url, tmp_path / "data")
     assert code == 1
     assert "removed" in str(report["problem"])

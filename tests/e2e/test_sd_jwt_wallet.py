@@ -16,6 +16,7 @@ people's software at both ends, against a running `skillcred serve`:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ import httpx
 import pytest
 
 from skillcred import Ed25519KeyPair
+from skillcred.services.status import LOCAL_READ_SECONDS
 from tests.e2e.test_presentation_page import ask_on_the_page, browser
 from tests.e2e.test_verify_page import open_page
 from tests.support.skills import skill_request
@@ -115,6 +117,7 @@ def test_two_chosen_claims_presented_then_revoked_in_both_formats(
 
     credential_id = skill["credentialId"]
     running.revoke({"id": credential_id})
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # the service re-reads its own lists after this
 
     again = present(running, answer)
     assert again["verdict"] == "revoked", again

@@ -7,11 +7,13 @@ a presentation that leaves out a claim asked for is refused."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 
+from skillcred.services.status import LOCAL_READ_SECONDS
 from tests.integration.test_presentation_requests import authorization_request
 from tests.integration.test_sd_jwt_vc import present, skill_credential, twin
 from tests.integration.test_skills_api import auth, provider_with_skill
@@ -248,6 +250,7 @@ def test_a_revoked_credential_is_revoked_in_the_presentation(
         headers=auth(provider),
     )
     assert revoked.status_code == 200, revoked.text
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # the service re-reads its own lists after this
     response, created = answer(service, token, set())
     assert response.status_code == 200, response.text
     body = result(service, created)

@@ -22,6 +22,7 @@ from skillcred.core import sdjwt
 from skillcred.core.jose import ES256, P256KeyPair, b64url, public_jwk
 from skillcred.core.token_status_list import StatusListBits, list_token
 from skillcred.core.x509ca import make_leaf, make_root, x5c_value
+from skillcred.services.status import LOCAL_READ_SECONDS
 from skillcred.storage.models import Es256Key
 from tests.integration.test_skills_api import REQUEST, auth, issue, provider_with_skill
 from tests.support.https_server import DocumentServer
@@ -185,16 +186,19 @@ def test_status_follows_the_bitstring_status_changes(
     assert verify(service, token).json()["verdict"] == "valid"
 
     _change(service, provider, credential["id"], "suspension", True)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     value, changed = _token_status(service, token)
     assert value == 2
     assert changed.headers["etag"] != etag
     assert verify(service, token).json()["verdict"] == "suspended"
 
     _change(service, provider, credential["id"], "suspension", False)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     assert _token_status(service, token)[0] == 0
     assert verify(service, token).json()["verdict"] == "valid"
 
     _change(service, provider, credential["id"], "revocation", True)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     assert _token_status(service, token)[0] == 1
     answer = verify(service, token)
     assert answer.status_code == 422

@@ -39,8 +39,9 @@ from skillcred.errors import (
 )
 from skillcred.services.es256_keys import Es256KeyService, public_key_of
 from skillcred.services.providers import ensure_active
+from skillcred.services.remote import TtlCache
 from skillcred.services.skills import EQF, safety_critical
-from skillcred.services.status import MESSAGE, REVOCATION
+from skillcred.services.status import LOCAL_READ_SECONDS, MESSAGE, REVOCATION
 from skillcred.storage.db import Database
 from skillcred.storage.es256 import TokenStatuses
 from skillcred.storage.models import Provider
@@ -155,6 +156,15 @@ class _Token:
     iat: int
 
 
+@dataclass(frozen=True, slots=True)
+class _LocalList:
+    """What a verifier here reads of one of this deployment's token status lists."""
+
+    issuer: str | None
+    entries: int
+    values: Mapping[int, int]
+
+
 class SdJwtVcService:
     def __init__(
         self,
@@ -171,6 +181,7 @@ class SdJwtVcService:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self._tokens: dict[str, _Token] = {}
+        self._local_lists = TtlCache(max_entries=256)
         self._lock = threading.Lock()
 
     # --- URLs ----------------------------------------------------------------------
@@ -238,26 +249,32 @@ class SdJwtVcService:
 
     def local_status(self, list_id: str, index: int, *, issuer: str) -> int:
         """The status at ``index`` of this deployment's token status list ``list_id``, read
-        from the rows the token is made of (no token is built or parsed). Raises
-        NotFoundError (no such list) or StatusListError (another issuer's, out of range)."""
-        with self.database.reading() as session:
-            statuses = TokenStatuses(session)
-            status_list = statuses.list_row(list_id)
-            if status_list is None or status_list.purpose not in (REVOCATION, MESSAGE):
-                raise NotFoundError(f"there is no token status list {list_id!r}")
-            provider = Providers(session).by_id(status_list.provider_id)
-            if provider is None or self.keys.issuer_url(provider) != issuer:
-                raise StatusListError(
-                    f"the token status list {self.token_list_url(list_id)} belongs to another "
-                    "issuer"
-                )
-            if index >= status_list.entries:
-                raise StatusListError(
-                    f"index {index} is past the end of the token status list "
-                    f"({status_list.entries} entries)",
-                    code="RANGE_ERROR",
-                )
-            return statuses.value_at(status_list, index)
+        from the rows the token is made of (no token is built or parsed), kept per worker
+        for ``LOCAL_READ_SECONDS`` as the Data Integrity path keeps its own lists' bits.
+        Raises NotFoundError (no such list) or StatusListError (another issuer's, out of
+        range)."""
+        cached: _LocalList | None = self._local_lists.get(list_id)
+        if cached is None:
+            with self.database.reading() as session:
+                statuses = TokenStatuses(session)
+                status_list = statuses.list_row(list_id)
+                if status_list is None or status_list.purpose not in (REVOCATION, MESSAGE):
+                    raise NotFoundError(f"there is no token status list {list_id!r}")
+                provider = Providers(session).by_id(status_list.provider_id)
+                owner = self.keys.issuer_url(provider) if provider is not None else None
+                cached = _LocalList(owner, status_list.entries, statuses.values(status_list))
+            self._local_lists.put(list_id, cached, LOCAL_READ_SECONDS)
+        if cached.issuer != issuer:
+            raise StatusListError(
+                f"the token status list {self.token_list_url(list_id)} belongs to another issuer"
+            )
+        if index >= cached.entries:
+            raise StatusListError(
+                f"index {index} is past the end of the token status list "
+                f"({cached.entries} entries)",
+                code="RANGE_ERROR",
+            )
+        return cached.values.get(index, 0)
 
     def status_list_token(self, list_id: str) -> tuple[str, str]:
         """The signed Token Status List for a revocation list (its body and ETag), made

@@ -82,41 +82,6 @@ class TokenStatuses:
     def list_row(self, list_id: str) -> StatusList | None:
         return self.session.get(StatusList, list_id)
 
-    def value_at(self, status_list: StatusList, index: int) -> int:
-        """The 2-bit status at one index, as ``values`` would give it (what a verifier
-        here reads of its own list, without building the whole token)."""
-        own = self.session.scalar(
-            select(StatusValue.status).where(
-                StatusValue.list_id == status_list.id, StatusValue.index == index
-            )
-        )
-        if status_list.purpose != "revocation":
-            return int(own or 0)
-        if own:
-            return 1  # revoked wins
-        revocation = aliased(StatusEntryRecord)
-        suspension = aliased(StatusEntryRecord)
-        suspended = self.session.scalar(
-            select(StatusValue.status)
-            .select_from(revocation)
-            .join(suspension, suspension.credential_row_id == revocation.credential_row_id)
-            .join(StatusList, StatusList.id == suspension.list_id)
-            .join(
-                StatusValue,
-                (StatusValue.list_id == suspension.list_id)
-                & (StatusValue.index == suspension.index),
-            )
-            .where(
-                revocation.list_id == status_list.id,
-                revocation.index == index,
-                revocation.credential_row_id.is_not(None),
-                StatusList.purpose == "suspension",
-                StatusValue.status != 0,
-            )
-            .limit(1)
-        )
-        return 2 if suspended else 0
-
     def values(self, status_list: StatusList) -> dict[int, int]:
         """Non-zero 2-bit statuses by index of a revocation (or profile v1 message) list."""
         own = {

@@ -20,11 +20,13 @@ which part ran, and these tests read it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from skillcred.services.status import LOCAL_READ_SECONDS
 from tests.support.sd_jwt_parties import (
     AUD,
     NONCE,
@@ -135,17 +137,20 @@ def test_they_read_our_status_list_token_as_the_status_changes(
     assert value == 0 and answer["verified"] is True
 
     change_status(service, provider, credential["id"], "suspension", True)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     value, answer = theirs()
     assert value == 2 and answer["verified"] is False
     assert "status 2" in answer["error"]
     expect(verify(service, token), "suspended", "CREDENTIAL_SUSPENDED")
 
     change_status(service, provider, credential["id"], "suspension", False)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     value, answer = theirs()
     assert value == 0 and answer["verified"] is True
     expect(verify(service, token), "valid")
 
     change_status(service, provider, credential["id"], "revocation", True)
+    time.sleep(LOCAL_READ_SECONDS + 0.1)  # a verifier here re-reads its lists after this
     value, answer = theirs()
     assert value == 1 and answer["verified"] is False
     expect(verify(service, token), "revoked", "CREDENTIAL_REVOKED")
