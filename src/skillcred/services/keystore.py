@@ -226,20 +226,34 @@ class Pkcs11KeyStore:
         return self._session
 
     def generate(self, label: str) -> Ed25519PublicMultikey:
-        from pkcs11 import Attribute, KeyType, Mechanism, PKCS11Error
+        from pkcs11 import KeyType, Mechanism
+
+        # RFC 8410: id-Ed25519 1.3.101.112
+        point = self._key_pair(
+            label,
+            KeyType.EC_EDWARDS,
+            Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+            ED25519_OID_DER,
+            "an Ed25519",
+        )
+        return Ed25519PublicMultikey.from_raw(_edwards_point(point))
+
+    def _key_pair(self, label: str, kind: Any, mechanism: Any, params: bytes, what: str) -> bytes:
+        """A key pair made in the token, the private part sensitive and not extractable,
+        stored under ``label``; answers the public key's CKA_EC_POINT."""
+        from pkcs11 import Attribute, PKCS11Error
 
         with self._lock:
             session = self._open()
             try:
                 public, _private = session.generate_keypair(
-                    KeyType.EC_EDWARDS,
+                    kind,
                     0,
-                    mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                    mechanism=mechanism,
                     store=True,
                     label=label,
                     id=label.encode(),
-                    # RFC 8410: id-Ed25519 1.3.101.112
-                    public_template={Attribute.EC_PARAMS: ED25519_OID_DER},
+                    public_template={Attribute.EC_PARAMS: params},
                     private_template={
                         Attribute.SENSITIVE: True,
                         Attribute.EXTRACTABLE: False,
@@ -248,25 +262,26 @@ class Pkcs11KeyStore:
                 )
             except PKCS11Error as exc:
                 raise KeyStoreError(
-                    f"the PKCS#11 token could not make an Ed25519 key: {type(exc).__name__}"
+                    f"the PKCS#11 token could not make {what} key: {type(exc).__name__}"
                 ) from exc
-            point = public[Attribute.EC_POINT]
-        return Ed25519PublicMultikey.from_raw(_edwards_point(bytes(point)))
+            return bytes(public[Attribute.EC_POINT])
 
     def signer(
         self, label: str, *, verification_method: str, public: Ed25519PublicMultikey
     ) -> Pkcs11Signer:
+        return Pkcs11Signer(self, self._private_key(label), verification_method, public)
+
+    def _private_key(self, label: str) -> Any:
         from pkcs11 import ObjectClass, PKCS11Error
 
         with self._lock:
             session = self._open()
             try:
-                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+                return session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
             except PKCS11Error as exc:
                 raise KeyStoreError(
                     f"the PKCS#11 token has no private key {label!r} ({type(exc).__name__})"
                 ) from exc
-        return Pkcs11Signer(self, private, verification_method, public)
 
     def sign(self, private: Any, data: bytes) -> bytes:
         from pkcs11 import Mechanism
@@ -280,30 +295,11 @@ class Pkcs11KeyStore:
     def generate_p256(self, label: str) -> ec.EllipticCurvePublicKey:
         """A P-256 key pair made in the token (CKM_EC_KEY_PAIR_GEN), private part
         sensitive and not extractable; answers the public key."""
-        from pkcs11 import Attribute, KeyType, Mechanism, PKCS11Error
+        from pkcs11 import KeyType, Mechanism
 
-        with self._lock:
-            session = self._open()
-            try:
-                public, _private = session.generate_keypair(
-                    KeyType.EC,
-                    0,
-                    mechanism=Mechanism.EC_KEY_PAIR_GEN,
-                    store=True,
-                    label=label,
-                    id=label.encode(),
-                    public_template={Attribute.EC_PARAMS: P256_OID_DER},
-                    private_template={
-                        Attribute.SENSITIVE: True,
-                        Attribute.EXTRACTABLE: False,
-                        Attribute.SIGN: True,
-                    },
-                )
-            except PKCS11Error as exc:
-                raise KeyStoreError(
-                    f"the PKCS#11 token could not make a P-256 key: {type(exc).__name__}"
-                ) from exc
-            point = bytes(public[Attribute.EC_POINT])
+        point = self._key_pair(
+            label, KeyType.EC, Mechanism.EC_KEY_PAIR_GEN, P256_OID_DER, "a P-256"
+        )
         # CKA_EC_POINT: the DER OCTET STRING of the uncompressed point (04 41 04 …)
         if len(point) == 67 and point[:2] == b"\x04\x41":
             point = point[2:]
@@ -313,17 +309,7 @@ class Pkcs11KeyStore:
             raise KeyStoreError("the token gave a P-256 public key that cannot be read") from exc
 
     def p256_signer(self, label: str) -> Pkcs11Es256Signer:
-        from pkcs11 import ObjectClass, PKCS11Error
-
-        with self._lock:
-            session = self._open()
-            try:
-                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
-            except PKCS11Error as exc:
-                raise KeyStoreError(
-                    f"the PKCS#11 token has no private key {label!r} ({type(exc).__name__})"
-                ) from exc
-        return Pkcs11Es256Signer(self, private)
+        return Pkcs11Es256Signer(self, self._private_key(label))
 
     def sign_es256(self, private: Any, data: bytes) -> bytes:
         from pkcs11 import Mechanism
