@@ -46,14 +46,7 @@ def collect(running: Site) -> dict[str, Any]:
     """An offer of Pieter's welding skill, collected by the OWF client as dc+sd-jwt."""
     body = skill_request("mig-fillet", "independent", Ed25519KeyPair.generate())
     body["holder"] = {"name": "Pieter Jansen", "email": "pieter@example.nl"}
-    offered = httpx.post(
-        f"{running.base}/offers",
-        json=body,
-        headers={"Authorization": f"Bearer {running.api_key}"},
-        timeout=60,
-    )
-    assert offered.status_code == 201, offered.text
-    offer = offered.json()
+    offer = running.offer(body)
     answer = run_node_wallet(
         {
             "offer": offer["credentialOffer"],

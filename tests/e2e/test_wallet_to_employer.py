@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from skillcred import Ed25519KeyPair
@@ -39,14 +38,7 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, 
             body = skill_request(skill, level, WORKER)
             # no DID yet: the wallet gives one
             body["holder"] = {"name": "Pieter Jansen", "email": "pieter@example.nl"}
-            offered = httpx.post(
-                f"{running.base}/offers",
-                json=body,
-                headers={"Authorization": f"Bearer {running.api_key}"},
-                timeout=60,
-            )
-            assert offered.status_code == 201, offered.text
-            offer = offered.json()
+            offer = running.offer(body)
             answer = run_node_wallet(
                 {
                     "offer": offer["credentialOffer"],

@@ -48,6 +48,18 @@ class Site:
         self.issued.setdefault(holder.controller, {})[skill] = credential
         return credential
 
+    def offer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An offer of a skill credential (``POST /offers``), as the provider's staff make
+        it: the credential offer, its transaction code, its claim page."""
+        offered = httpx.post(
+            f"{self.base}/offers",
+            json=body,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=60,
+        )
+        assert offered.status_code == 201, offered.text
+        return dict(offered.json())
+
     def revoke(self, credential: dict[str, Any]) -> None:
         response = httpx.post(
             f"{self.base}/credentials/status",
