@@ -276,7 +276,7 @@ class SdJwtVerifier:
                     )
                 )
                 return
-            if any(c for k, c in keys if sd_jwt.jws.verifies_with(k)):
+            if any(compromised and sd_jwt.jws.verifies_with(k) for k, compromised in keys):
                 # Genuine, but not to be relied on: revoked through the key (DESIGN.md).
                 key_status.outcome = "failed"
                 key_status.problems.append(
