@@ -212,6 +212,7 @@ class Es256KeyService:
         self.clock = clock
         self._signers: dict[str, JwsSigner] = {}
         self._lock = threading.Lock()
+        self._own_root: tuple[x509.Certificate, str] | None = None
 
     def issuer_url(self, provider: Provider) -> str:
         return issuer_url(self.base_url, provider.slug)
@@ -261,12 +262,16 @@ class Es256KeyService:
         return certificate
 
     def own_roots(self) -> list[tuple[x509.Certificate, str]]:
-        """This deployment's issuing CA root, when it has one (read only, never made)."""
+        """This deployment's issuing CA root, when it has one (read only, never made). A
+        root, once made, never changes: it is read from the database until there is one."""
+        if self._own_root is not None:
+            return [self._own_root]
         with self.database.reading() as session:
             row = Es256Keys(session).current(None, CA)
         if row is None or row.certificate is None:
             return []
-        return [(load_pem(row.certificate), "this service's issuing CA")]
+        self._own_root = (load_pem(row.certificate), "this service's issuing CA")
+        return [self._own_root]
 
     def keys_of(self, provider_id: str) -> list[Es256Key]:
         with self.database.reading() as session:
