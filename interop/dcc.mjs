@@ -23,7 +23,7 @@ import {isMainThread, parentPort, Worker} from 'node:worker_threads';
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {createInterface} from 'node:readline';
+import {serve} from './protocol.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -511,62 +511,9 @@ async function verify(req) {
   }
 }
 
-async function handle(line) {
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch(e) {
-    return {ok: false, error: `Invalid JSON request: ${e.message}`};
-  }
-  let res;
-  try {
-    if(!req || typeof req !== 'object' || Array.isArray(req)) {
-      throw new TypeError('"request" must be a JSON object.');
-    }
-    switch(req.op) {
-      case 'ping':
-        res = {ok: true};
-        break;
-      case 'versions':
-        res = {ok: true, node: process.version, packages: packageVersions()};
-        break;
-      case 'verify':
-        res = await verify(req);
-        break;
-      default:
-        throw new Error(`Unknown op "${req.op}".`);
-    }
-  } catch(e) {
-    res = {ok: false, error: e?.message ?? String(e)};
-  }
-  if(req && typeof req === 'object' && req.id !== undefined) {
-    res = {id: req.id, ...res};
-  }
-  return res;
-}
-
-function write(obj) {
-  let text;
-  try {
-    text = JSON.stringify(obj);
-  } catch(e) {
-    text = JSON.stringify({ok: false,
-      error: `Cannot serialize response: ${e.message}`});
-  }
-  process.stdout.write(text + '\n');
-}
 
 if(isMainThread) {
-  process.on('unhandledRejection', e => {
-    process.stderr.write(`unhandledRejection: ${e?.message ?? e}\n`);
-  });
-  const rl = createInterface({input: process.stdin, crlfDelay: Infinity});
-  for await (const line of rl) {
-    if(!line.trim()) {
-      continue;
-    }
-    write(await handle(line));
-  }
+  await serve({verify}, {packages: packageVersions});
   if(spare) {
     await spare.worker.terminate();
   }

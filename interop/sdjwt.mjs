@@ -10,7 +10,6 @@
 import {randomBytes, X509Certificate} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 
 import {Jwt, SDJwtInstance} from '@sd-jwt/core';
@@ -20,6 +19,8 @@ import {
   StatusList
 } from '@sd-jwt/jwt-status-list';
 import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
+
+import {requireObject, serve} from './protocol.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGES = [
@@ -46,12 +47,6 @@ function errorMessage(e) {
     return e.message || String(e);
   }
   return typeof e === 'string' ? e : JSON.stringify(e);
-}
-
-function requireObject(value, name) {
-  if(!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`"${name}" must be a JSON object.`);
-  }
 }
 
 function requireString(value, name) {
@@ -467,61 +462,11 @@ async function decode(req) {
     keyBinding: decoded.kbJwt !== undefined};
 }
 
-async function handle(line) {
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch(e) {
-    return {ok: false, error: `Invalid JSON request: ${e.message}`};
-  }
-  let res;
-  try {
-    requireObject(req, 'request');
-    switch(req.op) {
-      case 'ping':
-        res = {ok: true};
-        break;
-      case 'versions':
-        res = {ok: true, node: process.version, packages: packageVersions()};
-        break;
-      case 'sdjwt.issue':
-        res = await issue(req);
-        break;
-      case 'sdjwt.present':
-        res = await present(req);
-        break;
-      case 'sdjwt.verify':
-        res = await verify(req);
-        break;
-      case 'sdjwt.decode':
-        res = await decode(req);
-        break;
-      case 'statuslist.create':
-        res = await statusListCreate(req);
-        break;
-      case 'statuslist.verify':
-        res = await statusListVerify(req);
-        break;
-      default:
-        throw new Error(`Unknown op "${req.op}".`);
-    }
-  } catch(e) {
-    res = {ok: false, error: errorMessage(e)};
-  }
-  if(req && typeof req === 'object' && req.id !== undefined) {
-    res = {id: req.id, ...res};
-  }
-  return res;
-}
-
-process.on('unhandledRejection', e => {
-  process.stderr.write(`unhandledRejection: ${errorMessage(e)}\n`);
-});
-
-const rl = createInterface({input: process.stdin, crlfDelay: Infinity});
-for await (const line of rl) {
-  if(!line.trim()) {
-    continue;
-  }
-  process.stdout.write(JSON.stringify(await handle(line)) + '\n');
-}
+await serve({
+  'sdjwt.issue': issue,
+  'sdjwt.present': present,
+  'sdjwt.verify': verify,
+  'sdjwt.decode': decode,
+  'statuslist.create': statusListCreate,
+  'statuslist.verify': statusListVerify
+}, {packages: packageVersions, message: errorMessage});

@@ -2,24 +2,18 @@
 // Line-oriented JSON server around Digital Bazaar's VC libraries.
 // One JSON request per line on stdin -> one JSON response per line on stdout,
 // in order. See README.md for the protocol.
-import {createInterface} from 'node:readline';
 
 import {
   bitstringCheckStatus, createDocumentLoader, createSignSuite,
   createVerifySuites, errorMessage, importKey, jsigs, packageVersions,
   toJSONSafe, vc
 } from './lib.mjs';
+import {requireObject, serve} from './protocol.mjs';
 
 const {purposes: {AssertionProofPurpose, AuthenticationProofPurpose}} = jsigs;
 
 function isPresentation(doc) {
   return [].concat(doc?.type ?? []).includes('VerifiablePresentation');
-}
-
-function requireObject(value, name) {
-  if(!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`"${name}" must be a JSON object.`);
-  }
 }
 
 async function sign(req) {
@@ -135,63 +129,8 @@ async function verify(req) {
   return response;
 }
 
-async function handle(line) {
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch(e) {
-    return {ok: false, error: `Invalid JSON request: ${e.message}`};
-  }
-  let res;
-  try {
-    requireObject(req, 'request');
-    switch(req.op) {
-      case 'ping':
-        res = {ok: true};
-        break;
-      case 'versions':
-        res = {ok: true, node: process.version, packages: packageVersions()};
-        break;
-      case 'sign':
-        res = await sign(req);
-        break;
-      case 'verify':
-        res = await verify(req);
-        break;
-      default:
-        throw new Error(`Unknown op "${req.op}".`);
-    }
-  } catch(e) {
-    res = {ok: false, error: errorMessage(e)};
-    if(e && typeof e === 'object') {
-      res.errorDetail = toJSONSafe(e);
-    }
-  }
-  if(req && typeof req === 'object' && req.id !== undefined) {
-    res = {id: req.id, ...res};
-  }
-  return res;
-}
-
-function write(obj) {
-  let text;
-  try {
-    text = JSON.stringify(obj);
-  } catch(e) {
-    text = JSON.stringify({ok: false,
-      error: `Cannot serialize response: ${e.message}`});
-  }
-  process.stdout.write(text + '\n');
-}
-
-process.on('unhandledRejection', e => {
-  process.stderr.write(`unhandledRejection: ${errorMessage(e)}\n`);
+await serve({sign, verify}, {
+  packages: packageVersions,
+  message: errorMessage,
+  detail: e => (e && typeof e === 'object' ? toJSONSafe(e) : undefined)
 });
-
-const rl = createInterface({input: process.stdin, crlfDelay: Infinity});
-for await (const line of rl) {
-  if(!line.trim()) {
-    continue;
-  }
-  write(await handle(line));
-}
