@@ -12,9 +12,11 @@ older ones can be removed from the settings (docs/keys.md).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from skillcred.services import audit
 from skillcred.services.es256_keys import check_key, reseal
@@ -45,64 +47,58 @@ def rewrap(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     target = keystore.current_key_id
-    done = 0
-    after = ""
-    while True:
-        with database.writing() as session:
-            rows = SigningKeys(session).sealed_under_other_than(
-                target, after=after, limit=batch_size
-            )
-            if not rows:
-                break
-            moved: dict[str, int] = {}
-            for row in rows:
-                pair = keystore.open_row(row)  # raises: the batch is rolled back
-                moved[str(row.master_key_id)] = moved.get(str(row.master_key_id), 0) + 1
-                row.encrypted_secret, row.master_key_id = keystore.seal(row.id, pair.seed())
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="keys.rewrapped",
-                data={
-                    "masterKeyId": target,
-                    "from": moved,
-                    "signingKeys": [row.id for row in rows],
-                },
-            )
-            after = rows[-1].id
-        done += len(rows)
-        if progress is not None:
-            progress(RewrapProgress(target, done, len(rows)))
-        if pause_seconds > 0:
-            time.sleep(pause_seconds)
+
+    def reseal_signing_key(row: Any) -> None:
+        pair = keystore.open_row(row)  # raises: the batch is rolled back
+        row.encrypted_secret, row.master_key_id = keystore.seal(row.id, pair.seed())
+
+    def batches(
+        fetch: Callable[[Session, str], Sequence[Any]],
+        reseal_row: Callable[[Any], None],
+        listed_as: str,
+        done: int,
+    ) -> int:
+        after = ""
+        while True:
+            with database.writing() as session:
+                rows = fetch(session, after)
+                if not rows:
+                    return done
+                moved: dict[str, int] = {}
+                for row in rows:
+                    moved[str(row.master_key_id)] = moved.get(str(row.master_key_id), 0) + 1
+                    reseal_row(row)  # raises: the batch is rolled back
+                session.flush()
+                audit.record(
+                    session,
+                    actor=actor,
+                    action="keys.rewrapped",
+                    data={"masterKeyId": target, "from": moved, listed_as: [r.id for r in rows]},
+                )
+                after = rows[-1].id
+            done += len(rows)
+            if progress is not None:
+                progress(RewrapProgress(target, done, len(rows)))
+            if pause_seconds > 0:
+                time.sleep(pause_seconds)
+
+    done = batches(
+        lambda session, after: SigningKeys(session).sealed_under_other_than(
+            target, after=after, limit=batch_size
+        ),
+        reseal_signing_key,
+        "signingKeys",
+        0,
+    )
     # The ES256 keys (SD-JWT VC, and the issuing CA) the same way.
-    after = ""
-    while True:
-        with database.writing() as session:
-            es_rows = Es256Keys(session).sealed_under_other_than(
-                target, after=after, limit=batch_size
-            )
-            if not es_rows:
-                break
-            moved = {}
-            for es_row in es_rows:
-                moved[str(es_row.master_key_id)] = moved.get(str(es_row.master_key_id), 0) + 1
-                reseal(keystore, es_row)  # raises: the batch is rolled back
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="keys.rewrapped",
-                data={"masterKeyId": target, "from": moved, "es256Keys": [r.id for r in es_rows]},
-            )
-            after = es_rows[-1].id
-        done += len(es_rows)
-        if progress is not None:
-            progress(RewrapProgress(target, done, len(es_rows)))
-        if pause_seconds > 0:
-            time.sleep(pause_seconds)
-    return done
+    return batches(
+        lambda session, after: Es256Keys(session).sealed_under_other_than(
+            target, after=after, limit=batch_size
+        ),
+        lambda row: reseal(keystore, row),
+        "es256Keys",
+        done,
+    )
 
 
 @dataclass
